@@ -1,0 +1,35 @@
+// The Backend interface: trains every network of a Batch on a Dataset and
+// returns Results. A backend never parses flags or writes files.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "manynets/batch.hpp"
+#include "manynets/dataset.hpp"
+#include "manynets/results.hpp"
+
+namespace manynets {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // Trains every network of `batch` on `data`. Throws Error on invalid input (a
+  // shape the backend lacks, a dataset that does not fit the shape, a rule it
+  // does not implement) or on a failure while running.
+  virtual Results train(const Batch& batch, const Dataset& data) = 0;
+};
+
+// Backend names this build provides, in order of preference.
+std::vector<std::string> available_backends();
+// Builds a backend by name; "auto" picks the best one available. Throws an
+// invalid_input Error listing the available names for an unknown one.
+std::unique_ptr<Backend> make_backend(const std::string& name);
+
+// Checks that a batch and a dataset fit each other (shape, sizes, values) and
+// throws an invalid_input Error otherwise; every backend calls it first.
+void check_training_input(const Batch& batch, const Dataset& data);
+
+}  // namespace manynets

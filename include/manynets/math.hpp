@@ -1,0 +1,365 @@
+// The one source of training math for the fast backends: forward, exact
+// backward, optimizer updates and the per-network training loop of an
+// Mlp<I, H, O>, templated on the number type T and a math policy, and marked
+// MANYNETS_HD so g++, the host tests and nvcc compile the same code.
+// The reference backend (host/reference.cpp) deliberately shares none of it.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "manynets/config.hpp"
+#include "manynets/random.hpp"
+#include "manynets/types.hpp"
+
+namespace manynets {
+namespace math {
+
+// ---- math policies
+
+// Library exp/tanh and IEEE division.
+struct PreciseMath {
+  template <class T>
+  MANYNETS_HD static T exp(T x) {
+    using std::exp;
+    return exp(x);
+  }
+  template <class T>
+  MANYNETS_HD static T tanh(T x) {
+    using std::tanh;
+    return tanh(x);
+  }
+  template <class T>
+  MANYNETS_HD static T div(T a, T b) {
+    return a / b;
+  }
+  template <class T>
+  MANYNETS_HD static T sqrt(T x) {
+    using std::sqrt;
+    return sqrt(x);
+  }
+};
+
+// Hardware approximations on a CUDA device (__expf, tanh.approx, __fdividef) for
+// float; everywhere else the same as PreciseMath.
+struct FastMath : PreciseMath {
+  using PreciseMath::div;
+  using PreciseMath::exp;
+  using PreciseMath::tanh;
+#if MANYNETS_ON_DEVICE
+  MANYNETS_HD static float exp(float x) { return __expf(x); }
+  MANYNETS_HD static float div(float a, float b) { return __fdividef(a, b); }
+  MANYNETS_HD static float tanh(float x) {
+    float y;
+    asm("tanh.approx.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+  }
+#endif
+};
+
+// Selects the policy for a run's MathMode at compile time.
+template <MathMode M>
+using MathFor = typename std::conditional<M == MathMode::fast, FastMath, PreciseMath>::type;
+
+// ---- the network
+
+// Parameters of one I-H-O network in DESIGN.md's order: W1 (H x I, row-major),
+// W2 (O x H, row-major), b1 (H), b2 (O).
+template <int I, int H, int O, class T>
+struct Mlp {
+  static_assert(I > 0 && H > 0 && O > 0, "every layer needs at least one unit");
+  static constexpr int inputs = I;
+  static constexpr int hidden = H;
+  static constexpr int outputs = O;
+  static constexpr int num_weights = H * I + O * H;
+  static constexpr int num_params = num_weights + H + O;
+
+  MANYNETS_HD static constexpr int w1_index(int h, int i) { return h * I + i; }
+  MANYNETS_HD static constexpr int w2_index(int o, int h) { return H * I + o * H + h; }
+  MANYNETS_HD static constexpr int b1_index(int h) { return num_weights + h; }
+  MANYNETS_HD static constexpr int b2_index(int o) { return num_weights + H + o; }
+
+  MANYNETS_HD T& w1(int h, int i) { return p[w1_index(h, i)]; }
+  MANYNETS_HD T w1(int h, int i) const { return p[w1_index(h, i)]; }
+  MANYNETS_HD T& w2(int o, int h) { return p[w2_index(o, h)]; }
+  MANYNETS_HD T w2(int o, int h) const { return p[w2_index(o, h)]; }
+  MANYNETS_HD T& b1(int h) { return p[b1_index(h)]; }
+  MANYNETS_HD T b1(int h) const { return p[b1_index(h)]; }
+  MANYNETS_HD T& b2(int o) { return p[b2_index(o)]; }
+  MANYNETS_HD T b2(int o) const { return p[b2_index(o)]; }
+
+  T p[num_params];
+};
+
+// A network's per-network hyperparameters in its number type.
+template <class T>
+struct Hyper {
+  T learning_rate;
+  T momentum;
+  T adam_beta1;
+  T adam_beta2;
+  T adam_epsilon;
+  T target_loss;
+  std::int32_t max_steps;
+  Optimizer optimizer;
+  Activation hidden_activation;
+  Activation output_activation;
+  Mode mode;
+  bool train_biases;
+};
+
+// Optimizer state: m is momentum's velocity or Adam's first moment, v Adam's
+// second moment; the powers are beta^t for Adam's bias correction.
+template <int I, int H, int O, class T>
+struct OptState {
+  static constexpr int num_params = Mlp<I, H, O, T>::num_params;
+  T m[num_params];
+  T v[num_params];
+  T beta1_power;
+  T beta2_power;
+
+  MANYNETS_HD void reset() {
+    for (int q = 0; q < num_params; ++q) m[q] = v[q] = T(0);
+    beta1_power = beta2_power = T(1);
+  }
+};
+
+// Loss and abs error of a network over a dataset (means over samples).
+template <class T>
+struct Eval {
+  T loss;
+  T abs_error;
+};
+
+// ---- activations
+
+template <class Math, class T>
+MANYNETS_HD T activate(Activation a, T z) {
+  switch (a) {
+    case Activation::sigmoid:
+      return Math::div(T(1), T(1) + Math::exp(-z));
+    case Activation::tanh:
+      return Math::tanh(z);
+    case Activation::relu:
+      return z > T(0) ? z : T(0);
+    case Activation::identity:
+    default:
+      return z;
+  }
+}
+
+// The activation's derivative, written in terms of its output y = f(z).
+template <class T>
+MANYNETS_HD T activation_slope(Activation a, T y) {
+  switch (a) {
+    case Activation::sigmoid:
+      return y * (T(1) - y);
+    case Activation::tanh:
+      return T(1) - y * y;
+    case Activation::relu:
+      return y > T(0) ? T(1) : T(0);
+    case Activation::identity:
+    default:
+      return T(1);
+  }
+}
+
+// ---- forward, loss, backward
+
+// h = f(W1 x + b1), o = g(W2 h + b2).
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f, Activation g, T* h, T* o) {
+#pragma unroll
+  for (int j = 0; j < H; ++j) {
+    T z = net.b1(j);
+#pragma unroll
+    for (int i = 0; i < I; ++i) z += net.w1(j, i) * x[i];
+    h[j] = activate<Math>(f, z);
+  }
+#pragma unroll
+  for (int k = 0; k < O; ++k) {
+    T z = net.b2(k);
+#pragma unroll
+    for (int j = 0; j < H; ++j) z += net.w2(k, j) * h[j];
+    o[k] = activate<Math>(g, z);
+  }
+}
+
+// E = sum_k 1/2 (t_k - o_k)^2 and sum_k |t_k - o_k| for one sample.
+template <int O, class T>
+MANYNETS_HD Eval<T> sample_eval(const T* o, const T* t) {
+  Eval<T> e{T(0), T(0)};
+#pragma unroll
+  for (int k = 0; k < O; ++k) {
+    const T d = t[k] - o[k];
+    e.loss += T(0.5) * d * d;
+    e.abs_error += d < T(0) ? -d : d;
+  }
+  return e;
+}
+
+// Adds `weight` times the gradient of one sample's loss to grad, given the
+// sample's forward pass (h, o).
+template <int I, int H, int O, class T>
+MANYNETS_HD void backward(const Mlp<I, H, O, T>& net, const T* x, const T* t, const T* h, const T* o,
+                          Activation f, Activation g, T weight, Mlp<I, H, O, T>& grad) {
+  T delta_o[O];
+#pragma unroll
+  for (int k = 0; k < O; ++k) {
+    delta_o[k] = weight * (o[k] - t[k]) * activation_slope(g, o[k]);
+    grad.b2(k) += delta_o[k];
+#pragma unroll
+    for (int j = 0; j < H; ++j) grad.w2(k, j) += delta_o[k] * h[j];
+  }
+#pragma unroll
+  for (int j = 0; j < H; ++j) {
+    T back = T(0);
+#pragma unroll
+    for (int k = 0; k < O; ++k) back += delta_o[k] * net.w2(k, j);
+    const T delta_h = back * activation_slope(f, h[j]);
+    grad.b1(j) += delta_h;
+#pragma unroll
+    for (int i = 0; i < I; ++i) grad.w1(j, i) += delta_h * x[i];
+  }
+}
+
+template <int I, int H, int O, class T>
+MANYNETS_HD void set_zero(Mlp<I, H, O, T>& net) {
+#pragma unroll
+  for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) net.p[q] = T(0);
+}
+
+// Mean loss and abs error over `samples` samples (xs: samples x I, ts: samples x O).
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD Eval<T> evaluate(const Mlp<I, H, O, T>& net, const T* xs, const T* ts, int samples, Activation f,
+                             Activation g) {
+  Eval<T> sum{T(0), T(0)};
+  for (int s = 0; s < samples; ++s) {
+    T h[H], o[O];
+    forward<Math>(net, xs + s * I, f, g, h, o);
+    const Eval<T> e = sample_eval<O>(o, ts + s * O);
+    sum.loss += e.loss;
+    sum.abs_error += e.abs_error;
+  }
+  const T scale = samples > 0 ? T(1) / T(samples) : T(0);
+  return {sum.loss * scale, sum.abs_error * scale};
+}
+
+// Mean loss and abs error over the samples, and the mean gradient into grad.
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD Eval<T> loss_and_gradient(const Mlp<I, H, O, T>& net, const T* xs, const T* ts, int samples,
+                                      Activation f, Activation g, Mlp<I, H, O, T>& grad) {
+  set_zero(grad);
+  Eval<T> sum{T(0), T(0)};
+  const T scale = samples > 0 ? T(1) / T(samples) : T(0);
+  for (int s = 0; s < samples; ++s) {
+    T h[H], o[O];
+    const T* x = xs + s * I;
+    const T* t = ts + s * O;
+    forward<Math>(net, x, f, g, h, o);
+    const Eval<T> e = sample_eval<O>(o, t);
+    sum.loss += e.loss;
+    sum.abs_error += e.abs_error;
+    backward(net, x, t, h, o, f, g, scale, grad);
+  }
+  return {sum.loss * scale, sum.abs_error * scale};
+}
+
+// ---- optimizer update
+
+// One update of every trained parameter from the gradient; biases stay as they
+// are when the network does not train them.
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD void update(Mlp<I, H, O, T>& net, const Mlp<I, H, O, T>& grad, OptState<I, H, O, T>& state,
+                        const Hyper<T>& hp) {
+  using Net = Mlp<I, H, O, T>;
+  const int trained = hp.train_biases ? Net::num_params : Net::num_weights;
+  switch (hp.optimizer) {
+    case Optimizer::sgd:
+      for (int q = 0; q < trained; ++q) net.p[q] -= hp.learning_rate * grad.p[q];
+      break;
+    case Optimizer::momentum:
+      for (int q = 0; q < trained; ++q) {
+        state.m[q] = hp.momentum * state.m[q] + grad.p[q];
+        net.p[q] -= hp.learning_rate * state.m[q];
+      }
+      break;
+    case Optimizer::adam: {
+      state.beta1_power *= hp.adam_beta1;
+      state.beta2_power *= hp.adam_beta2;
+      // lr * sqrt(1 - beta2^t) / (1 - beta1^t) folds both bias corrections.
+      const T first_correction = T(1) - state.beta1_power;
+      const T second_correction = T(1) - state.beta2_power;
+      for (int q = 0; q < trained; ++q) {
+        state.m[q] = hp.adam_beta1 * state.m[q] + (T(1) - hp.adam_beta1) * grad.p[q];
+        state.v[q] = hp.adam_beta2 * state.v[q] + (T(1) - hp.adam_beta2) * grad.p[q] * grad.p[q];
+        const T m_hat = Math::div(state.m[q], first_correction);
+        const T v_hat = Math::div(state.v[q], second_correction);
+        net.p[q] -= Math::div(hp.learning_rate * m_hat, Math::sqrt(v_hat) + hp.adam_epsilon);
+      }
+      break;
+    }
+  }
+}
+
+// ---- the training loop of one network
+
+template <class T>
+struct Outcome {
+  T loss;       // loss of the final parameters
+  T abs_error;  // abs error of the final parameters
+  std::int32_t steps;
+  Status status;
+};
+
+// Where online mode takes the sample of a step: position step % samples of a
+// per-network, per-epoch permutation.
+MANYNETS_HD inline int online_sample(std::uint64_t seed, std::uint64_t id, std::int32_t step, int samples) {
+  const std::uint32_t epoch = static_cast<std::uint32_t>(step / samples);
+  return permuted_index(seed, id, epoch, step % samples, samples);
+}
+
+// A recorder that records nothing, for runs without a curve.
+struct NoCurve {
+  template <class T>
+  MANYNETS_HD void operator()(std::int32_t, T, T) const {}
+};
+
+// Trains one network in place until it converges, diverges or runs out of steps.
+// At step s (0-based) it evaluates the parameters after s updates over the whole
+// dataset; records that loss in slot s / curve_every when s is a multiple of
+// curve_every (record(slot, loss, abs_error)); stops as diverged when the loss or
+// a parameter is not finite, as converged when loss <= target_loss, as max_steps
+// when s == max_steps; else applies update s + 1. The gradient is the mean over
+// all samples (full mode) or one sample's (online mode).
+template <class Math, int I, int H, int O, class T, class Record>
+MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>& state, const Hyper<T>& hp,
+                                     const T* xs, const T* ts, int samples, std::uint64_t seed,
+                                     std::uint64_t id, std::int32_t curve_every, Record&& record) {
+  using std::isfinite;
+  const bool online = hp.mode == Mode::online && samples > 1;
+  Mlp<I, H, O, T> grad;
+  for (std::int32_t step = 0;; ++step) {
+    Eval<T> e;
+    if (online) {
+      e = evaluate<Math>(net, xs, ts, samples, hp.hidden_activation, hp.output_activation);
+      const int s = online_sample(seed, id, step, samples);
+      loss_and_gradient<Math>(net, xs + s * I, ts + s * O, 1, hp.hidden_activation, hp.output_activation, grad);
+    } else {
+      e = loss_and_gradient<Math>(net, xs, ts, samples, hp.hidden_activation, hp.output_activation, grad);
+    }
+    if (curve_every > 0 && step % curve_every == 0) record(step / curve_every, e.loss, e.abs_error);
+
+    T sum = e.loss;  // a non-finite parameter makes the sum non-finite
+#pragma unroll
+    for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q];
+    if (!isfinite(sum)) return {e.loss, e.abs_error, step, Status::diverged};
+    if (e.loss <= hp.target_loss) return {e.loss, e.abs_error, step, Status::converged};
+    if (step >= hp.max_steps) return {e.loss, e.abs_error, step, Status::max_steps};
+    update<Math>(net, grad, state, hp);
+  }
+}
+
+}  // namespace math
+}  // namespace manynets

@@ -1,0 +1,39 @@
+// Built-in workloads: the worked example (`seed`) and the logic gates `xor`,
+// `and`, `or` (2-2-1, or 2-2-2 with one-hot targets).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "manynets/batch.hpp"
+#include "manynets/dataset.hpp"
+#include "manynets/init.hpp"
+
+namespace manynets {
+
+// The worked example's numbers.
+namespace seed_example {
+inline constexpr double x1 = 0.05, x2 = 0.10;
+inline constexpr double t1 = 0.01, t2 = 0.99;
+inline constexpr double weights[8] = {0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55};
+inline constexpr double b1 = 0.35, b2 = 0.60;
+inline constexpr double learning_rate = 0.5;
+inline constexpr int steps = 5000;
+}  // namespace seed_example
+
+struct Preset {
+  std::string name;
+  std::string description;
+  Shape shape;
+  Dataset data;
+  NetworkConfig config;  // its default hyperparameters
+  InitSpec init;         // its default initialisation
+};
+
+std::vector<std::string> preset_names();
+// `shape` picks the variant of a gate preset (2-2-1 or 2-2-2); pass nullptr for the
+// preset's own default. Throws an invalid_input Error for an unknown name or a
+// shape the preset has no variant for.
+Preset make_preset(const std::string& name, const Shape* shape = nullptr);
+
+}  // namespace manynets

@@ -1,0 +1,33 @@
+// The double-precision reference: plain scalar loops over networks, written
+// from DESIGN.md's formulas and sharing no training code with math.hpp, so it
+// can catch a bug there. Checked against finite differences and the worked
+// example's published numbers.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "manynets/backend.hpp"
+
+namespace manynets {
+namespace reference {
+
+// Network outputs for every sample: (samples, outputs), row-major. `params` is one
+// network's parameters in DESIGN.md's order.
+std::vector<double> outputs(Shape shape, const double* params, Activation hidden, Activation output,
+                            const Dataset& data);
+
+// Mean over samples of sum_k 1/2 (t_k - o_k)^2, and of sum_k |t_k - o_k|.
+double loss(Shape shape, const double* params, Activation hidden, Activation output, const Dataset& data);
+double abs_error(Shape shape, const double* params, Activation hidden, Activation output, const Dataset& data);
+
+// The exact gradient of loss() with respect to every parameter, in DESIGN.md's order.
+std::vector<double> gradient(Shape shape, const double* params, Activation hidden, Activation output,
+                             const Dataset& data);
+
+// The reference backend ("reference"): any shape, full-batch or online, every
+// optimizer, early stop, divergence detection, curves, and Rule::seed_blog.
+std::unique_ptr<Backend> make_backend();
+
+}  // namespace reference
+}  // namespace manynets

@@ -1,0 +1,24 @@
+// Version and build facts of the manynets library.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace manynets {
+
+std::string version();  // "MAJOR.MINOR.PATCH"
+bool cuda_compiled();   // whether this build has the CUDA backends
+
+struct CudaDevice {
+  std::string name;
+  int compute_capability_major = 0;
+  int compute_capability_minor = 0;
+  unsigned long long memory_bytes = 0;
+};
+
+// The CUDA devices this process can use; empty when there is none, when no driver
+// is installed, or when manynets was built without CUDA. `why_none` (optional)
+// receives the reason when the list is empty.
+std::vector<CudaDevice> cuda_devices(std::string* why_none = nullptr);
+
+}  // namespace manynets
