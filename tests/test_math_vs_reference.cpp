@@ -1,1 +1,152 @@
+// math.hpp (the fast paths' training math) against the independent
+// double-precision reference backend: single steps in float on random networks,
+// whole runs in double with mixed hyperparameters, and the worked example in float.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "manynets/presets.hpp"
+#include "manynets/reference.hpp"
+#include "manynets/shapes.hpp"
+#include "math_driver.hpp"
+
+namespace manynets {
+namespace {
+
+// Tolerances, and why:
+// - one float step: inputs are rounded to float (rel 6e-8) and a step is a few
+//   dozen float operations, so each parameter after one step agrees to ~1e-6 of
+//   its scale; 4e-6 leaves room for exp/tanh's own ulps.
+constexpr double kFloatStepTolerance = 4e-6;
+// - whole runs in double: the same formulas in a different order; rounding
+//   differences of 1e-16 per step stay below 1e-9 over a few hundred steps of
+//   non-chaotic training.
+constexpr double kDoubleRunTolerance = 1e-9;
+// - the worked example in float over 10000 steps: rounding accumulates along the
+//   trajectory; 1e-3 relative on the final loss is what float affords.
+constexpr double kFloatRunLossTolerance = 1e-3;
+
+constexpr Activation kActivations[] = {Activation::sigmoid, Activation::tanh, Activation::relu,
+                                       Activation::identity};
+constexpr Optimizer kOptimizers[] = {Optimizer::sgd, Optimizer::momentum, Optimizer::adam};
+
+Dataset random_dataset(std::mt19937& rng, Shape shape, int samples) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  Dataset d;
+  d.name = "random";
+  d.inputs = shape.inputs;
+  d.outputs = shape.outputs;
+  d.x.resize(static_cast<std::size_t>(samples) * shape.inputs);
+  d.t.resize(static_cast<std::size_t>(samples) * shape.outputs);
+  for (double& v : d.x) v = u(rng);
+  for (double& v : d.t) v = 0.5 * (u(rng) + 1.0);
+  return d;
+}
+
+// A batch cycling through every activation pair and optimizer, with random
+// learning rates, biases trained or not, and random initial parameters.
+Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::int32_t steps) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::uniform_real_distribution<double> log_lr(std::log(0.01), std::log(1.0));
+  Batch b(shape, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    NetworkConfig c;
+    c.hidden_activation = kActivations[i % 4];
+    c.output_activation = kActivations[(i / 4) % 4];
+    c.optimizer = kOptimizers[(i / 16) % 3];
+    c.learning_rate = std::exp(log_lr(rng));
+    c.momentum = 0.5;
+    c.train_biases = (i / 48) % 2 == 0;
+    c.max_steps = steps;
+    c.target_loss = 0.0;
+    b.set_config(i, c);
+    for (int q = 0; q < b.num_params(); ++q) b.param(i, q) = u(rng);
+  }
+  return b;
+}
+
+void expect_single_float_step_matches(Shape shape) {
+  std::mt19937 rng(1234 + shape.hidden);
+  const Dataset data = random_dataset(rng, shape, 3);
+  const Batch batch = random_batch(rng, shape, 96 + 5, 1);
+  const Results ref = reference::make_backend()->train(batch, data);
+  const Results fast = testing::train_with_math<float>(batch, data);
+  double worst = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    ASSERT_EQ(fast.status[i], ref.status[i]) << "network " << i;
+    EXPECT_EQ(fast.steps[i], ref.steps[i]);
+    for (int q = 0; q < batch.num_params(); ++q) {
+      // Scale: the parameter itself, or the step when Adam moves a tiny parameter.
+      const double scale = std::max({1.0, std::abs(ref.param(i, q)), std::abs(batch.param(i, q))});
+      const double err = std::abs(fast.param(i, q) - ref.param(i, q)) / scale;
+      worst = std::max(worst, err);
+      EXPECT_LE(err, kFloatStepTolerance) << "shape " << to_string(shape) << " network " << i << " param " << q
+                                          << " (" << to_string(batch.hidden_activation[i]) << "/"
+                                          << to_string(batch.output_activation[i]) << ", "
+                                          << to_string(batch.optimizer[i]) << ")";
+    }
+    EXPECT_LE(std::abs(fast.loss[i] - ref.loss[i]), kFloatStepTolerance * std::max(1.0, ref.loss[i]));
+  }
+  RecordProperty("worst_relative_error_" + to_string(shape), std::to_string(worst));
+}
+
+TEST(MathVsReference, OneFloatStepMatchesForEveryShapeActivationAndOptimizer) {
+#define MANYNETS_CHECK_SHAPE(I, H, O) expect_single_float_step_matches(Shape{I, H, O});
+  MANYNETS_FOR_EACH_SHAPE(MANYNETS_CHECK_SHAPE)
+#undef MANYNETS_CHECK_SHAPE
+}
+
+TEST(MathVsReference, WholeDoubleRunsMatchWithMixedHyperparameters) {
+  for (Mode mode : {Mode::full, Mode::online}) {
+    std::mt19937 rng(99);
+    const Shape shape{2, 3, 1};
+    const Dataset data = random_dataset(rng, shape, 5);
+    Batch batch = random_batch(rng, shape, 96 + 3, 300);
+    batch.curve_every = 7;
+    batch.seed = 5;
+    batch.first_id = 1000;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch.mode[i] = mode;
+      batch.target_loss[i] = i % 3 == 0 ? 0.02 : 0.0;  // some stop early
+    }
+    const Results ref = reference::make_backend()->train(batch, data);
+    const Results fast = testing::train_with_math<double>(batch, data);
+    ASSERT_EQ(fast.curve_points, ref.curve_points);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      ASSERT_EQ(fast.status[i], ref.status[i]) << "network " << i << " mode " << to_string(mode);
+      if (ref.status[i] == Status::diverged) continue;  // compared by status only
+      EXPECT_EQ(fast.steps[i], ref.steps[i]) << "network " << i;
+      EXPECT_NEAR(fast.loss[i], ref.loss[i], kDoubleRunTolerance * std::max(1.0, ref.loss[i]));
+      for (int q = 0; q < batch.num_params(); ++q)
+        EXPECT_NEAR(fast.param(i, q), ref.param(i, q), kDoubleRunTolerance * std::max(1.0, std::abs(ref.param(i, q))))
+            << "network " << i << " param " << q;
+      for (std::size_t t = 0; t < ref.curve_points; ++t) {
+        const float a = fast.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
+        if (std::isnan(b)) {
+          EXPECT_TRUE(std::isnan(a)) << "slot " << t << " network " << i;
+        } else {
+          EXPECT_FLOAT_EQ(a, b) << "slot " << t << " network " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(MathVsReference, WorkedExampleInFloatStaysCloseOverTenThousandSteps) {
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, 1);
+  NetworkConfig c = seed.config;
+  c.max_steps = 10000;
+  batch.set_config(0, c);
+  initialize(batch, seed.init);
+  const Results ref = reference::make_backend()->train(batch, seed.data);
+  const Results fast = testing::train_with_math<float>(batch, seed.data);
+  EXPECT_NEAR(ref.loss[0] / 3.5101878e-05, 1.0, 1e-6);
+  EXPECT_NEAR(fast.loss[0] / ref.loss[0], 1.0, kFloatRunLossTolerance);
+  EXPECT_EQ(fast.status[0], Status::max_steps);
+}
+
+}  // namespace
+}  // namespace manynets

@@ -16,3 +16,14 @@
 #else
 #define MANYNETS_ON_DEVICE 0
 #endif
+
+// Unrolls a loop with a compile-time trip count (the layer sizes) on the device
+// and on g++; each compiler gets the pragma it understands.
+// (nvcc's host pass gets none: its front end rejects GCC's spelling.)
+#if MANYNETS_ON_DEVICE
+#define MANYNETS_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define MANYNETS_UNROLL _Pragma("GCC unroll 16")
+#else
+#define MANYNETS_UNROLL
+#endif

@@ -170,17 +170,17 @@ MANYNETS_HD T activation_slope(Activation a, T y) {
 // h = f(W1 x + b1), o = g(W2 h + b2).
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f, Activation g, T* h, T* o) {
-#pragma unroll
+MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
     T z = net.b1(j);
-#pragma unroll
+MANYNETS_UNROLL
     for (int i = 0; i < I; ++i) z += net.w1(j, i) * x[i];
     h[j] = activate<Math>(f, z);
   }
-#pragma unroll
+MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     T z = net.b2(k);
-#pragma unroll
+MANYNETS_UNROLL
     for (int j = 0; j < H; ++j) z += net.w2(k, j) * h[j];
     o[k] = activate<Math>(g, z);
   }
@@ -190,7 +190,7 @@ MANYNETS_HD void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f, A
 template <int O, class T>
 MANYNETS_HD Eval<T> sample_eval(const T* o, const T* t) {
   Eval<T> e{T(0), T(0)};
-#pragma unroll
+MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     const T d = t[k] - o[k];
     e.loss += T(0.5) * d * d;
@@ -205,28 +205,28 @@ template <int I, int H, int O, class T>
 MANYNETS_HD void backward(const Mlp<I, H, O, T>& net, const T* x, const T* t, const T* h, const T* o,
                           Activation f, Activation g, T weight, Mlp<I, H, O, T>& grad) {
   T delta_o[O];
-#pragma unroll
+MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     delta_o[k] = weight * (o[k] - t[k]) * activation_slope(g, o[k]);
     grad.b2(k) += delta_o[k];
-#pragma unroll
+MANYNETS_UNROLL
     for (int j = 0; j < H; ++j) grad.w2(k, j) += delta_o[k] * h[j];
   }
-#pragma unroll
+MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
     T back = T(0);
-#pragma unroll
+MANYNETS_UNROLL
     for (int k = 0; k < O; ++k) back += delta_o[k] * net.w2(k, j);
     const T delta_h = back * activation_slope(f, h[j]);
     grad.b1(j) += delta_h;
-#pragma unroll
+MANYNETS_UNROLL
     for (int i = 0; i < I; ++i) grad.w1(j, i) += delta_h * x[i];
   }
 }
 
 template <int I, int H, int O, class T>
 MANYNETS_HD void set_zero(Mlp<I, H, O, T>& net) {
-#pragma unroll
+MANYNETS_UNROLL
   for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) net.p[q] = T(0);
 }
 
@@ -352,7 +352,7 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
     if (curve_every > 0 && step % curve_every == 0) record(step / curve_every, e.loss, e.abs_error);
 
     T sum = e.loss;  // a non-finite parameter makes the sum non-finite
-#pragma unroll
+MANYNETS_UNROLL
     for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q];
     if (!isfinite(sum)) return {e.loss, e.abs_error, step, Status::diverged};
     if (e.loss <= hp.target_loss) return {e.loss, e.abs_error, step, Status::converged};

@@ -24,10 +24,11 @@ MANYNETS_HD inline r123::Philox4x32::ctr_type random_words(std::uint64_t seed, s
   return rng(ctr, key);
 }
 
-// A double in (0, 1) from two 32-bit words (53 bits; never exactly 0 or 1).
+// A double in (0, 1) from two 32-bit words: 52 random bits plus one half, so
+// the result is never exactly 0 or 1 (53 bits could round up to 1.0).
 MANYNETS_HD inline double unit_open(std::uint32_t hi, std::uint32_t lo) {
-  const std::uint64_t bits = (static_cast<std::uint64_t>(hi) << 21) ^ (lo >> 11);  // 53 bits
-  return (static_cast<double>(bits & ((std::uint64_t(1) << 53) - 1)) + 0.5) * (1.0 / 9007199254740992.0);
+  const std::uint64_t bits = (static_cast<std::uint64_t>(hi) << 20) | (lo >> 12);  // 52 bits
+  return (static_cast<double>(bits) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 // A cheap 32-bit mixing function (the round function of the permutation below).

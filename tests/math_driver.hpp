@@ -1,0 +1,60 @@
+// Test helper: trains every network of a Batch with math.hpp on the host, in
+// number type T, and returns Results laid out like a backend's. It lets the
+// tests compare the one source of training math with the reference directly.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "manynets/batch.hpp"
+#include "manynets/dataset.hpp"
+#include "manynets/math.hpp"
+#include "manynets/results.hpp"
+#include "manynets/shapes.hpp"
+
+namespace manynets {
+namespace testing {
+
+template <class T>
+math::Hyper<T> hyper_of(const Batch& b, std::size_t i) {
+  return {static_cast<T>(b.learning_rate[i]), static_cast<T>(b.momentum[i]),    static_cast<T>(b.adam_beta1[i]),
+          static_cast<T>(b.adam_beta2[i]),    static_cast<T>(b.adam_epsilon[i]), static_cast<T>(b.target_loss[i]),
+          b.max_steps[i],                     b.optimizer[i],                     b.hidden_activation[i],
+          b.output_activation[i],             b.mode[i],                          b.train_biases[i] != 0};
+}
+
+template <class T, class Math = math::PreciseMath>
+Results train_with_math(const Batch& batch, const Dataset& data) {
+  Results r;
+  r.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
+  r.backend = "math.hpp";
+  const std::vector<T> xs(data.x.begin(), data.x.end());
+  const std::vector<T> ts(data.t.begin(), data.t.end());
+  const int samples = static_cast<int>(data.samples());
+  const std::size_t n = batch.size();
+  dispatch_shape(batch.shape(), [&](auto tag) {
+    using Tag = decltype(tag);
+    using Net = math::Mlp<Tag::inputs, Tag::hidden, Tag::outputs, T>;
+    for (std::size_t i = 0; i < n; ++i) {
+      Net net;
+      for (int q = 0; q < Net::num_params; ++q) net.p[q] = static_cast<T>(batch.param(i, q));
+      math::OptState<Tag::inputs, Tag::hidden, Tag::outputs, T> state;
+      state.reset();
+      auto record = [&](std::int32_t slot, T loss, T abs_error) {
+        r.curve_loss[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(loss);
+        r.curve_abs_error[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(abs_error);
+      };
+      const auto out = math::train_network<Math>(net, state, hyper_of<T>(batch, i), xs.data(), ts.data(), samples,
+                                                 batch.seed, batch.first_id + i, batch.curve_every, record);
+      for (int q = 0; q < Net::num_params; ++q) r.params[static_cast<std::size_t>(q) * n + i] = net.p[q];
+      r.loss[i] = out.loss;
+      r.abs_error[i] = out.abs_error;
+      r.steps[i] = out.steps;
+      r.status[i] = out.status;
+    }
+  });
+  return r;
+}
+
+}  // namespace testing
+}  // namespace manynets
