@@ -17,19 +17,29 @@ __global__ void math_compile_check_kernel(float* loss, const float* params, cons
   for (int q = 0; q < Net::num_params; ++q) net.p[q] = params[q];
   math::OptState<I, H, O, float> state;
   state.reset();
-  const math::Hyper<float> hp{0.5f,  0.9f, 0.9f, 0.999f, 1e-8f, 0.0f, 10, Optimizer::adam, Activation::tanh,
-                              Activation::sigmoid, Mode::online, true};
-  const auto outcome = math::train_network<Math>(net, state, hp, xs, ts, samples, 1u, threadIdx.x, 0,
-                                                 math::NoCurve{});
+  const math::Hyper<float> hp{0.5f,
+                              0.9f,
+                              0.9f,
+                              0.999f,
+                              1e-8f,
+                              0.0f,
+                              10,
+                              Optimizer::adam,
+                              Activation::tanh,
+                              Activation::sigmoid,
+                              Mode::online,
+                              true};
+  const auto outcome =
+      math::train_network<Math>(net, state, hp, xs, ts, samples, 1u, threadIdx.x, 0, math::NoCurve{});
   loss[threadIdx.x] = outcome.loss;
 }
 
 // ---- instantiations, one per shape and math mode
 
-#define MANYNETS_INSTANTIATE_CHECK(I, H, O)                                              \
-  template __global__ void math_compile_check_kernel<math::PreciseMath, I, H, O>(        \
-      float*, const float*, const float*, const float*, int);                           \
-  template __global__ void math_compile_check_kernel<math::FastMath, I, H, O>(           \
+#define MANYNETS_INSTANTIATE_CHECK(I, H, O)                                       \
+  template __global__ void math_compile_check_kernel<math::PreciseMath, I, H, O>( \
+      float*, const float*, const float*, const float*, int);                     \
+  template __global__ void math_compile_check_kernel<math::FastMath, I, H, O>(    \
       float*, const float*, const float*, const float*, int);
 MANYNETS_FOR_EACH_SHAPE(MANYNETS_INSTANTIATE_CHECK)
 #undef MANYNETS_INSTANTIATE_CHECK

@@ -17,10 +17,18 @@ namespace testing {
 
 template <class T>
 math::Hyper<T> hyper_of(const Batch& b, std::size_t i) {
-  return {static_cast<T>(b.learning_rate[i]), static_cast<T>(b.momentum[i]),    static_cast<T>(b.adam_beta1[i]),
-          static_cast<T>(b.adam_beta2[i]),    static_cast<T>(b.adam_epsilon[i]), static_cast<T>(b.target_loss[i]),
-          b.max_steps[i],                     b.optimizer[i],                     b.hidden_activation[i],
-          b.output_activation[i],             b.mode[i],                          b.train_biases[i] != 0};
+  return {static_cast<T>(b.learning_rate[i]),
+          static_cast<T>(b.momentum[i]),
+          static_cast<T>(b.adam_beta1[i]),
+          static_cast<T>(b.adam_beta2[i]),
+          static_cast<T>(b.adam_epsilon[i]),
+          static_cast<T>(b.target_loss[i]),
+          b.max_steps[i],
+          b.optimizer[i],
+          b.hidden_activation[i],
+          b.output_activation[i],
+          b.mode[i],
+          b.train_biases[i] != 0};
 }
 
 template <class T, class Math = math::PreciseMath>
@@ -44,8 +52,9 @@ Results train_with_math(const Batch& batch, const Dataset& data) {
         r.curve_loss[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(loss);
         r.curve_abs_error[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(abs_error);
       };
-      const auto out = math::train_network<Math>(net, state, hyper_of<T>(batch, i), xs.data(), ts.data(), samples,
-                                                 batch.seed, batch.first_id + i, batch.curve_every, record);
+      const auto out =
+          math::train_network<Math>(net, state, hyper_of<T>(batch, i), xs.data(), ts.data(), samples,
+                                    batch.seed, batch.first_id + i, batch.curve_every, record);
       for (int q = 0; q < Net::num_params; ++q) r.params[static_cast<std::size_t>(q) * n + i] = net.p[q];
       r.loss[i] = out.loss;
       r.abs_error[i] = out.abs_error;

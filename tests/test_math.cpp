@@ -66,24 +66,25 @@ void check_gradient_for_all_activations(std::mt19937& rng) {
       for (int trial = 0; trial < 3; ++trial) {
         auto pr = random_problem<I, H, O>(rng, 3, f, g);
         math::Mlp<I, H, O, double> grad;
-        const auto e = math::loss_and_gradient<PreciseMath>(pr.net, pr.xs.data(), pr.ts.data(), pr.samples, f, g,
-                                                            grad);
-        EXPECT_DOUBLE_EQ(e.loss,
-                         math::evaluate<PreciseMath>(pr.net, pr.xs.data(), pr.ts.data(), pr.samples, f, g).loss);
+        const auto e =
+            math::loss_and_gradient<PreciseMath>(pr.net, pr.xs.data(), pr.ts.data(), pr.samples, f, g, grad);
+        EXPECT_DOUBLE_EQ(
+            e.loss, math::evaluate<PreciseMath>(pr.net, pr.xs.data(), pr.ts.data(), pr.samples, f, g).loss);
         for (int q = 0; q < math::Mlp<I, H, O, double>::num_params; ++q) {
           // Central differences: truncation error ~h^2 * f''' and rounding ~eps / h,
           // both far below 1e-7 at h = 1e-6 for these smooth, O(1) functions.
           const double step = 1e-6;
           auto shifted = pr.net;
           shifted.p[q] += step;
-          const double up = math::evaluate<PreciseMath>(shifted, pr.xs.data(), pr.ts.data(), pr.samples, f, g).loss;
+          const double up =
+              math::evaluate<PreciseMath>(shifted, pr.xs.data(), pr.ts.data(), pr.samples, f, g).loss;
           shifted.p[q] -= 2 * step;
           const double down =
               math::evaluate<PreciseMath>(shifted, pr.xs.data(), pr.ts.data(), pr.samples, f, g).loss;
           const double numeric = (up - down) / (2 * step);
           EXPECT_NEAR(grad.p[q], numeric, 1e-7 + 1e-6 * std::abs(numeric))
-              << "shape " << I << "-" << H << "-" << O << " param " << q << " activations " << to_string(f) << "/"
-              << to_string(g);
+              << "shape " << I << "-" << H << "-" << O << " param " << q << " activations " << to_string(f)
+              << "/" << to_string(g);
         }
       }
     }
@@ -126,7 +127,7 @@ TEST(MathActivations, ValuesAndSlopes) {
 }
 
 math::Hyper<double> sgd_hyper(double lr) {
-  return {lr, 0.9, 0.9, 0.999, 1e-8, 0.0, 1, Optimizer::sgd, Activation::sigmoid, Activation::sigmoid,
+  return {lr,         0.9, 0.9, 0.999, 1e-8, 0.0, 1, Optimizer::sgd, Activation::sigmoid, Activation::sigmoid,
           Mode::full, true};
 }
 
@@ -209,8 +210,8 @@ struct WorkedExample {
 
 TEST(MathWorkedExample, ReproducesThePublishedNumbers) {
   WorkedExample one;
-  const auto first = math::evaluate<PreciseMath>(one.net, one.xs, one.ts, 1, Activation::sigmoid,
-                                                 Activation::sigmoid);
+  const auto first =
+      math::evaluate<PreciseMath>(one.net, one.xs, one.ts, 1, Activation::sigmoid, Activation::sigmoid);
   EXPECT_NEAR(first.loss, 0.298371109, 1e-9);
   one.run(1);
   EXPECT_NEAR(one.net.w2(0, 0), 0.35891648, 5e-9);  // w5
@@ -237,7 +238,8 @@ TEST(MathTrainLoop, StopsWhenTheTargetLossIsReached) {
   math::OptState<2, 2, 2, double> state;
   state.reset();
   std::vector<std::pair<int, double>> slots;
-  const auto out = math::train_network<PreciseMath>(ex.net, state, ex.hp, ex.xs, ex.ts, 1, 1, 0, 1, CurveLog{&slots});
+  const auto out =
+      math::train_network<PreciseMath>(ex.net, state, ex.hp, ex.xs, ex.ts, 1, 1, 0, 1, CurveLog{&slots});
   ASSERT_EQ(out.status, Status::converged);
   EXPECT_LE(out.loss, 1e-3);
   ASSERT_EQ(slots.size(), static_cast<std::size_t>(out.steps) + 1);
@@ -312,7 +314,8 @@ TEST(MathTrainLoop, OnlineVisitsEverySampleOncePerEpoch) {
   for (std::uint64_t id = 0; id < 20; ++id) {
     for (std::int32_t epoch = 0; epoch < 3; ++epoch) {
       std::vector<int> seen(samples, 0);
-      for (int pos = 0; pos < samples; ++pos) ++seen[math::online_sample(42, id, epoch * samples + pos, samples)];
+      for (int pos = 0; pos < samples; ++pos)
+        ++seen[math::online_sample(42, id, epoch * samples + pos, samples)];
       for (int s = 0; s < samples; ++s) EXPECT_EQ(seen[s], 1) << "id " << id << " epoch " << epoch;
     }
   }
@@ -326,13 +329,13 @@ TEST(MathTrainLoop, OnlineModeDecreasesTheLossOnSeveralSamples) {
   hp.hidden_activation = Activation::tanh;
   hp.max_steps = 4000;
   hp.mode = Mode::online;
-  const double before =
-      math::evaluate<PreciseMath>(pr.net, pr.xs.data(), pr.ts.data(), 4, hp.hidden_activation, hp.output_activation)
-          .loss;
+  const double before = math::evaluate<PreciseMath>(pr.net, pr.xs.data(), pr.ts.data(), 4,
+                                                    hp.hidden_activation, hp.output_activation)
+                            .loss;
   math::OptState<2, 3, 1, double> state;
   state.reset();
-  const auto out =
-      math::train_network<PreciseMath>(pr.net, state, hp, pr.xs.data(), pr.ts.data(), 4, 3, 5, 0, math::NoCurve{});
+  const auto out = math::train_network<PreciseMath>(pr.net, state, hp, pr.xs.data(), pr.ts.data(), 4, 3, 5, 0,
+                                                    math::NoCurve{});
   EXPECT_LT(out.loss, 0.5 * before);
 }
 

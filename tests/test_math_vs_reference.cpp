@@ -22,8 +22,11 @@ namespace {
 constexpr double kFloatStepTolerance = 4e-6;
 // - whole runs in double: the same formulas in a different order; rounding
 //   differences of 1e-16 per step stay below 1e-9 over a few hundred steps of
-//   non-chaotic training.
+//   training that does not amplify them. Networks that do (the reference moves
+//   by more than kChaosThreshold when its start moves by 1e-13) are chaotic at
+//   their learning rate and are compared by status only.
 constexpr double kDoubleRunTolerance = 1e-9;
+constexpr double kChaosThreshold = 1e-7;
 // - the worked example in float over 10000 steps: rounding accumulates along the
 //   trajectory; 1e-3 relative on the final loss is what float affords.
 constexpr double kFloatRunLossTolerance = 1e-3;
@@ -82,14 +85,14 @@ void expect_single_float_step_matches(Shape shape) {
       const double scale = std::max({1.0, std::abs(ref.param(i, q)), std::abs(batch.param(i, q))});
       const double err = std::abs(fast.param(i, q) - ref.param(i, q)) / scale;
       worst = std::max(worst, err);
-      EXPECT_LE(err, kFloatStepTolerance) << "shape " << to_string(shape) << " network " << i << " param " << q
-                                          << " (" << to_string(batch.hidden_activation[i]) << "/"
-                                          << to_string(batch.output_activation[i]) << ", "
-                                          << to_string(batch.optimizer[i]) << ")";
+      EXPECT_LE(err, kFloatStepTolerance)
+          << "shape " << to_string(shape) << " network " << i << " param " << q << " ("
+          << to_string(batch.hidden_activation[i]) << "/" << to_string(batch.output_activation[i]) << ", "
+          << to_string(batch.optimizer[i]) << ")";
     }
     EXPECT_LE(std::abs(fast.loss[i] - ref.loss[i]), kFloatStepTolerance * std::max(1.0, ref.loss[i]));
   }
-  RecordProperty("worst_relative_error_" + to_string(shape), std::to_string(worst));
+  ::testing::Test::RecordProperty("worst_relative_error_" + to_string(shape), std::to_string(worst));
 }
 
 TEST(MathVsReference, OneFloatStepMatchesForEveryShapeActivationAndOptimizer) {
@@ -113,14 +116,24 @@ TEST(MathVsReference, WholeDoubleRunsMatchWithMixedHyperparameters) {
     }
     const Results ref = reference::make_backend()->train(batch, data);
     const Results fast = testing::train_with_math<double>(batch, data);
+    Batch nudged = batch;
+    for (double& p : nudged.init_params) p *= 1.0 + 1e-13;
+    const Results ref_nudged = reference::make_backend()->train(nudged, data);
     ASSERT_EQ(fast.curve_points, ref.curve_points);
+    std::size_t compared = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       ASSERT_EQ(fast.status[i], ref.status[i]) << "network " << i << " mode " << to_string(mode);
-      if (ref.status[i] == Status::diverged) continue;  // compared by status only
+      double sensitivity = 0;
+      for (int q = 0; q < batch.num_params(); ++q)
+        sensitivity = std::max(sensitivity, std::abs(ref_nudged.param(i, q) - ref.param(i, q)) /
+                                                std::max(1.0, std::abs(ref.param(i, q))));
+      if (ref.status[i] == Status::diverged || !(sensitivity < kChaosThreshold)) continue;  // status only
+      ++compared;
       EXPECT_EQ(fast.steps[i], ref.steps[i]) << "network " << i;
       EXPECT_NEAR(fast.loss[i], ref.loss[i], kDoubleRunTolerance * std::max(1.0, ref.loss[i]));
       for (int q = 0; q < batch.num_params(); ++q)
-        EXPECT_NEAR(fast.param(i, q), ref.param(i, q), kDoubleRunTolerance * std::max(1.0, std::abs(ref.param(i, q))))
+        EXPECT_NEAR(fast.param(i, q), ref.param(i, q),
+                    kDoubleRunTolerance * std::max(1.0, std::abs(ref.param(i, q))))
             << "network " << i << " param " << q;
       for (std::size_t t = 0; t < ref.curve_points; ++t) {
         const float a = fast.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);

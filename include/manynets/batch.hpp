@@ -15,10 +15,10 @@ namespace manynets {
 struct NetworkConfig {
   double learning_rate = 0.5;
   Optimizer optimizer = Optimizer::sgd;
-  double momentum = 0.9;        // momentum optimizer: v = momentum * v + g; p -= lr * v
-  double adam_beta1 = 0.9;      // Adam's first-moment decay
-  double adam_beta2 = 0.999;    // Adam's second-moment decay
-  double adam_epsilon = 1e-8;   // Adam's denominator guard
+  double momentum = 0.9;       // momentum optimizer: v = momentum * v + g; p -= lr * v
+  double adam_beta1 = 0.9;     // Adam's first-moment decay
+  double adam_beta2 = 0.999;   // Adam's second-moment decay
+  double adam_epsilon = 1e-8;  // Adam's denominator guard
   Activation hidden_activation = Activation::sigmoid;
   Activation output_activation = Activation::sigmoid;
   std::int32_t max_steps = 5000;

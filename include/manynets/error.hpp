@@ -23,7 +23,11 @@ class Error : public std::runtime_error {
 };
 
 // Shorthands for the two kinds.
-inline Error input_error(const std::string& message) { return Error(ErrorKind::invalid_input, message); }
-inline Error runtime_error(const std::string& message) { return Error(ErrorKind::runtime, message); }
+inline Error input_error(const std::string& message) {
+  return Error(ErrorKind::invalid_input, message);
+}
+inline Error runtime_error(const std::string& message) {
+  return Error(ErrorKind::runtime, message);
+}
 
 }  // namespace manynets

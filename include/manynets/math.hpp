@@ -48,8 +48,12 @@ struct FastMath : PreciseMath {
   using PreciseMath::exp;
   using PreciseMath::tanh;
 #if MANYNETS_ON_DEVICE
-  MANYNETS_HD static float exp(float x) { return __expf(x); }
-  MANYNETS_HD static float div(float a, float b) { return __fdividef(a, b); }
+  MANYNETS_HD static float exp(float x) {
+    return __expf(x);
+  }
+  MANYNETS_HD static float div(float a, float b) {
+    return __fdividef(a, b);
+  }
   MANYNETS_HD static float tanh(float x) {
     float y;
     asm("tanh.approx.f32 %0, %1;" : "=f"(y) : "f"(x));
@@ -170,17 +174,17 @@ MANYNETS_HD T activation_slope(Activation a, T y) {
 // h = f(W1 x + b1), o = g(W2 h + b2).
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f, Activation g, T* h, T* o) {
-MANYNETS_UNROLL
+  MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
     T z = net.b1(j);
-MANYNETS_UNROLL
+    MANYNETS_UNROLL
     for (int i = 0; i < I; ++i) z += net.w1(j, i) * x[i];
     h[j] = activate<Math>(f, z);
   }
-MANYNETS_UNROLL
+  MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     T z = net.b2(k);
-MANYNETS_UNROLL
+    MANYNETS_UNROLL
     for (int j = 0; j < H; ++j) z += net.w2(k, j) * h[j];
     o[k] = activate<Math>(g, z);
   }
@@ -190,7 +194,7 @@ MANYNETS_UNROLL
 template <int O, class T>
 MANYNETS_HD Eval<T> sample_eval(const T* o, const T* t) {
   Eval<T> e{T(0), T(0)};
-MANYNETS_UNROLL
+  MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     const T d = t[k] - o[k];
     e.loss += T(0.5) * d * d;
@@ -205,28 +209,28 @@ template <int I, int H, int O, class T>
 MANYNETS_HD void backward(const Mlp<I, H, O, T>& net, const T* x, const T* t, const T* h, const T* o,
                           Activation f, Activation g, T weight, Mlp<I, H, O, T>& grad) {
   T delta_o[O];
-MANYNETS_UNROLL
+  MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     delta_o[k] = weight * (o[k] - t[k]) * activation_slope(g, o[k]);
     grad.b2(k) += delta_o[k];
-MANYNETS_UNROLL
+    MANYNETS_UNROLL
     for (int j = 0; j < H; ++j) grad.w2(k, j) += delta_o[k] * h[j];
   }
-MANYNETS_UNROLL
+  MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
     T back = T(0);
-MANYNETS_UNROLL
+    MANYNETS_UNROLL
     for (int k = 0; k < O; ++k) back += delta_o[k] * net.w2(k, j);
     const T delta_h = back * activation_slope(f, h[j]);
     grad.b1(j) += delta_h;
-MANYNETS_UNROLL
+    MANYNETS_UNROLL
     for (int i = 0; i < I; ++i) grad.w1(j, i) += delta_h * x[i];
   }
 }
 
 template <int I, int H, int O, class T>
 MANYNETS_HD void set_zero(Mlp<I, H, O, T>& net) {
-MANYNETS_UNROLL
+  MANYNETS_UNROLL
   for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) net.p[q] = T(0);
 }
 
@@ -345,14 +349,15 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
     if (online) {
       e = evaluate<Math>(net, xs, ts, samples, hp.hidden_activation, hp.output_activation);
       const int s = online_sample(seed, id, step, samples);
-      loss_and_gradient<Math>(net, xs + s * I, ts + s * O, 1, hp.hidden_activation, hp.output_activation, grad);
+      loss_and_gradient<Math>(net, xs + s * I, ts + s * O, 1, hp.hidden_activation, hp.output_activation,
+                              grad);
     } else {
       e = loss_and_gradient<Math>(net, xs, ts, samples, hp.hidden_activation, hp.output_activation, grad);
     }
     if (curve_every > 0 && step % curve_every == 0) record(step / curve_every, e.loss, e.abs_error);
 
     T sum = e.loss;  // a non-finite parameter makes the sum non-finite
-MANYNETS_UNROLL
+    MANYNETS_UNROLL
     for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q];
     if (!isfinite(sum)) return {e.loss, e.abs_error, step, Status::diverged};
     if (e.loss <= hp.target_loss) return {e.loss, e.abs_error, step, Status::converged};

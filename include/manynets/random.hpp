@@ -18,9 +18,10 @@ enum class RandomPurpose : std::uint32_t { init = 1, shuffle = 2 };
 MANYNETS_HD inline r123::Philox4x32::ctr_type random_words(std::uint64_t seed, std::uint64_t id,
                                                            std::uint32_t index, RandomPurpose purpose) {
   r123::Philox4x32 rng;
-  r123::Philox4x32::key_type key = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
-  r123::Philox4x32::ctr_type ctr = {{static_cast<std::uint32_t>(id), static_cast<std::uint32_t>(id >> 32), index,
-                                     static_cast<std::uint32_t>(purpose)}};
+  r123::Philox4x32::key_type key = {
+      {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+  r123::Philox4x32::ctr_type ctr = {{static_cast<std::uint32_t>(id), static_cast<std::uint32_t>(id >> 32),
+                                     index, static_cast<std::uint32_t>(purpose)}};
   return rng(ctr, key);
 }
 
@@ -45,7 +46,8 @@ MANYNETS_HD inline std::uint32_t mix32(std::uint32_t x) {
 // the sample order of one epoch of network `id` in online mode. A 4-round Feistel
 // network on the smallest even-bit domain holding n, walked until it lands below
 // n; it needs no storage, so a GPU thread computes it from the step alone.
-MANYNETS_HD inline int permuted_index(std::uint64_t seed, std::uint64_t id, std::uint32_t epoch, int pos, int n) {
+MANYNETS_HD inline int permuted_index(std::uint64_t seed, std::uint64_t id, std::uint32_t epoch, int pos,
+                                      int n) {
   if (n <= 1) return 0;
   int bits = 0;
   while ((1u << bits) < static_cast<std::uint32_t>(n)) ++bits;

@@ -19,7 +19,8 @@ std::vector<double> outputs(Shape shape, const double* params, Activation hidden
 
 // Mean over samples of sum_k 1/2 (t_k - o_k)^2, and of sum_k |t_k - o_k|.
 double loss(Shape shape, const double* params, Activation hidden, Activation output, const Dataset& data);
-double abs_error(Shape shape, const double* params, Activation hidden, Activation output, const Dataset& data);
+double abs_error(Shape shape, const double* params, Activation hidden, Activation output,
+                 const Dataset& data);
 
 // The exact gradient of loss() with respect to every parameter, in DESIGN.md's order.
 std::vector<double> gradient(Shape shape, const double* params, Activation hidden, Activation output,

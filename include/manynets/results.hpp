@@ -16,9 +16,9 @@ struct Results {
   std::size_t n = 0;
   std::string backend;  // which backend produced these
 
-  std::vector<double> params;     // (params, n): parameters after training
-  std::vector<double> loss;       // (n): loss of the final parameters over the whole dataset
-  std::vector<double> abs_error;  // (n): sum over outputs of |t - o|, mean over samples
+  std::vector<double> params;       // (params, n): parameters after training
+  std::vector<double> loss;         // (n): loss of the final parameters over the whole dataset
+  std::vector<double> abs_error;    // (n): sum over outputs of |t - o|, mean over samples
   std::vector<std::int32_t> steps;  // (n): updates applied before the network stopped
   std::vector<Status> status;       // (n)
 

@@ -44,8 +44,8 @@ decltype(auto) dispatch_shape(const Shape& s, F&& f) {
   if (s == Shape{I, H, O}) return std::forward<F>(f)(ShapeTag<I, H, O>{});
   MANYNETS_FOR_EACH_SHAPE(MANYNETS_SHAPE_CASE)
 #undef MANYNETS_SHAPE_CASE
-  throw input_error("shape " + to_string(s) + " is not compiled in; compiled shapes: " +
-                    compiled_shapes() + " (add it to MANYNETS_FOR_EACH_SHAPE in manynets/shapes.hpp)");
+  throw input_error("shape " + to_string(s) + " is not compiled in; compiled shapes: " + compiled_shapes() +
+                    " (add it to MANYNETS_FOR_EACH_SHAPE in manynets/shapes.hpp)");
 }
 
 }  // namespace manynets
