@@ -1,1 +1,333 @@
+// Tests of the `manynets` command: runs the real executable (MANYNETS_EXE) and
+// checks its output, files and exit status: the worked example's published
+// numbers, the JSON and CSV contracts, and one-line errors with status 2 for bad input.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh empty directory for one test's files.
+fs::path make_temp_dir() {
+  std::string pattern = (fs::temp_directory_path() / "manynets_cli_XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+// Runs `manynets ARGS` (ARGS as a shell would split them) with stdout and stderr
+// captured; exit_code is 128 + the signal when a signal ended it.
+RunResult run_manynets(const std::string& args) {
+  const fs::path dir = make_temp_dir();
+  const fs::path out = dir / "stdout", err = dir / "stderr";
+  const std::string command =
+      "'" + std::string(MANYNETS_EXE) + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const int raw = std::system(command.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + (WIFSIGNALED(raw) ? WTERMSIG(raw) : 0);
+  r.out = read_file(out);
+  r.err = read_file(err);
+  fs::remove_all(dir);
+  return r;
+}
+
+std::string data_file(const std::string& name) {
+  return std::string(MANYNETS_TEST_DATA) + "/" + name;
+}
+
+nlohmann::json parse_json(const RunResult& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out);  // throws, failing the test, when it is not JSON
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Status 2, nothing on stdout, and exactly one "manynets: error: ..." line on stderr.
+void expect_usage_error(const std::string& args, const std::string& message_part = "") {
+  SCOPED_TRACE("manynets " + args);
+  const RunResult r = run_manynets(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.back(), '\n');
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  EXPECT_EQ(r.err.rfind("manynets: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Aborted"), std::string::npos) << r.err;
+  if (!message_part.empty()) {
+    EXPECT_NE(r.err.find(message_part), std::string::npos) << r.err;
+  }
+}
+
+// ---- the worked example
+
+TEST(CliTrain, SeedPresetTenThousandStepsReachesThePublishedLoss) {
+  const nlohmann::json j = parse_json(run_manynets("train --preset seed --steps 10000 --json"));
+  EXPECT_NEAR(j.at("loss").get<double>(), 3.5101878e-05, 3.5101878e-05 * 1e-6);
+  EXPECT_EQ(j.at("steps").get<int>(), 10000);
+  EXPECT_EQ(j.at("status").get<std::string>(), "max_steps");
+  EXPECT_EQ(j.at("params").size(), 12u);
+  EXPECT_EQ(j.at("param_names").at(0).get<std::string>(), "w1");
+  ASSERT_EQ(j.at("outputs").size(), 2u);
+  EXPECT_TRUE(j.at("outputs").at(0).is_number());
+  EXPECT_NEAR(j.at("outputs").at(0).get<double>(), 0.01, 0.01);
+  EXPECT_NEAR(j.at("outputs").at(1).get<double>(), 0.99, 0.01);
+  EXPECT_EQ(j.at("shape").get<std::string>(), "2-2-2");
+  EXPECT_EQ(j.at("backend").get<std::string>(), "reference");
+  EXPECT_EQ(j.at("rule").get<std::string>(), "backprop");
+  EXPECT_EQ(j.at("learning_rate").get<double>(), 0.5);
+}
+
+TEST(CliTrain, SeedPresetOneStepGivesThePublishedWeights) {
+  const nlohmann::json j = parse_json(run_manynets("train --preset seed --steps 1 --json"));
+  EXPECT_EQ(j.at("steps").get<int>(), 1);
+  EXPECT_NEAR(j.at("params").at(4).get<double>(), 0.35891648, 1e-8);  // w5
+  EXPECT_NEAR(j.at("params").at(0).get<double>(), 0.14978072, 1e-8);  // w1
+  EXPECT_EQ(j.at("params").at(8).get<double>(), 0.35);                // b1[0]: the example keeps biases fixed
+}
+
+TEST(CliTrain, SeedBlogRuleEndsFarAboveBackprop) {
+  const nlohmann::json blog = parse_json(run_manynets("train --preset seed --rule seed-blog --json"));
+  const nlohmann::json exact = parse_json(run_manynets("train --preset seed --json"));
+  EXPECT_EQ(blog.at("rule").get<std::string>(), "seed-blog");
+  EXPECT_GT(blog.at("loss").get<double>(), 10 * exact.at("loss").get<double>());
+}
+
+TEST(CliTrain, HumanReportShowsLossesParametersTargetsAndOutputs) {
+  const RunResult r = run_manynets("train --preset seed");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  for (const char* name : {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1[0]", "b2[1]"}) {
+    EXPECT_NE(r.out.find(std::string("  ") + name + " "), std::string::npos) << name << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("target"), std::string::npos);
+  EXPECT_NE(r.out.find("output"), std::string::npos);
+  EXPECT_NE(r.out.find("0.29837"), std::string::npos) << r.out;  // the loss before any update
+  EXPECT_NE(r.out.find("ran all 5000 steps"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("backend reference"), std::string::npos);
+}
+
+TEST(CliTrain, SeveralSamplesGiveAnArrayOfOutputsPerSample) {
+  const nlohmann::json j = parse_json(run_manynets("train --preset xor --steps 50 --json"));
+  ASSERT_EQ(j.at("outputs").size(), 4u);
+  ASSERT_TRUE(j.at("outputs").at(0).is_array());
+  EXPECT_EQ(j.at("outputs").at(0).size(), 1u);
+  EXPECT_EQ(j.at("targets").at(1).at(0).get<double>(), 1.0);
+  EXPECT_EQ(j.at("params").size(), 9u);
+}
+
+TEST(CliTrain, OptionsOverrideThePresetAndReachTheJson) {
+  const nlohmann::json j = parse_json(
+      run_manynets("train --preset seed --steps 300 --lr 0.25 --optimizer adam --hidden-activation tanh "
+                   "--init uniform:0.5 --seed 7 --train-biases on --target-loss 0.001 --json"));
+  EXPECT_EQ(j.at("learning_rate").get<double>(), 0.25);
+  EXPECT_EQ(j.at("optimizer").get<std::string>(), "adam");
+  EXPECT_EQ(j.at("hidden_activation").get<std::string>(), "tanh");
+  EXPECT_EQ(j.at("max_steps").get<int>(), 300);
+  EXPECT_EQ(j.at("seed").get<int>(), 7);
+  EXPECT_TRUE(j.at("train_biases").get<bool>());
+  EXPECT_NE(j.at("params").at(0).get<double>(), 0.15);
+}
+
+TEST(CliTrain, RandomInitialisationDependsOnTheRunSeedOnly) {
+  const auto first =
+      parse_json(run_manynets("train --preset seed --init uniform:1 --seed 3 --steps 0 --json"));
+  const auto again =
+      parse_json(run_manynets("train --preset seed --init uniform:1 --seed 3 --steps 0 --json"));
+  const auto other =
+      parse_json(run_manynets("train --preset seed --init uniform:1 --seed 4 --steps 0 --json"));
+  EXPECT_EQ(first.at("params"), again.at("params"));
+  EXPECT_NE(first.at("params"), other.at("params"));
+}
+
+TEST(CliTrain, CsvDataTrainsWithSeedLikeDefaults) {
+  const nlohmann::json j = parse_json(
+      run_manynets("train --data '" + data_file("cli_xor.csv") + "' --shape 2-2-1 --steps 20 --json"));
+  EXPECT_EQ(j.at("steps").get<int>(), 20);
+  EXPECT_EQ(j.at("learning_rate").get<double>(), 0.5);
+  EXPECT_EQ(j.at("outputs").size(), 4u);
+  EXPECT_EQ(j.at("init").get<std::string>(), "uniform:1");
+}
+
+// ---- the loss curve file
+
+TEST(CliCurve, WritesOneRowPerStepWithTheExactHeader) {
+  const fs::path dir = make_temp_dir();
+  const fs::path curve = dir / "curve.csv";
+  const RunResult r = run_manynets("train --preset seed --steps 100 --json --curve '" + curve.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = lines_of(read_file(curve));
+  ASSERT_EQ(lines.size(), 102u);  // header + steps 0..100
+  EXPECT_EQ(lines[0], "step,loss,abs_error");
+  EXPECT_EQ(lines[1].rfind("0,", 0), 0u);
+  EXPECT_EQ(lines[101].rfind("100,", 0), 0u);
+  const double first_loss = std::stod(lines[1].substr(2));
+  EXPECT_NEAR(first_loss, 0.298371109, 0.298371109 * 1e-7);  // stored as float
+  // Only the curve is left in the directory: the temporary was renamed over it.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  fs::remove_all(dir);
+}
+
+TEST(CliCurve, StopsAtTheStepWhereTheNetworkConverged) {
+  const fs::path dir = make_temp_dir();
+  const fs::path curve = dir / "curve.csv";
+  const nlohmann::json j = parse_json(
+      run_manynets("train --preset seed --lr 2 --target-loss 0.001 --json --curve '" + curve.string() + "'"));
+  ASSERT_EQ(j.at("status").get<std::string>(), "converged");
+  const std::vector<std::string> lines = lines_of(read_file(curve));
+  EXPECT_EQ(lines.size(), j.at("steps").get<std::size_t>() + 2);
+  EXPECT_EQ(lines.back().find("nan"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(CliCurve, UnwritablePathIsAUsageErrorAndLeavesNoFile) {
+  const fs::path dir = make_temp_dir();
+  const fs::path curve = dir / "no-such-dir" / "curve.csv";
+  expect_usage_error("train --preset seed --steps 5 --curve '" + curve.string() + "'", curve.string());
+  EXPECT_FALSE(fs::exists(curve));
+  // A directory in place of the file: refused before training, nothing written beside it.
+  expect_usage_error("train --preset seed --steps 5 --curve '" + dir.string() + "'", dir.string());
+  for (const auto& entry : fs::directory_iterator(dir.parent_path())) {
+    EXPECT_NE(entry.path().string().rfind(dir.string() + ".tmp-", 0), 0u) << entry.path();
+  }
+  EXPECT_TRUE(fs::is_empty(dir));
+  fs::remove_all(dir);
+}
+
+// ---- bad usage and bad input: status 2, one line
+
+TEST(CliErrors, BadUsageGivesStatusTwoAndOneLine) {
+  expect_usage_error("train --bogus", "manynets train --help");
+  expect_usage_error("frobnicate", "frobnicate");
+  expect_usage_error("train --preset nope", "nope");
+  expect_usage_error("train --hidden-activation swish", "swish");
+  expect_usage_error("train --lr -1", "--lr");
+  expect_usage_error("train --lr nan", "finite");
+  expect_usage_error("train --lr inf", "finite");
+  expect_usage_error("train --lr 0.5x", "0.5x");
+  expect_usage_error("train --lr 0x1p3", "--lr");
+  expect_usage_error("train --lr ''", "--lr");
+  expect_usage_error("train --momentum 1 --optimizer momentum", "--momentum");
+  expect_usage_error("train --steps -5", "--steps");
+  expect_usage_error("train --steps abc", "abc");
+  expect_usage_error("train --steps 1.5", "--steps");
+  expect_usage_error("train --steps 99999999999", "--steps");
+  expect_usage_error("train --seed -1", "--seed");
+  expect_usage_error("train --target-loss -0.1", "--target-loss");
+  expect_usage_error("train --train-biases maybe", "on or off");
+  expect_usage_error("train --optimizer rmsprop", "rmsprop");
+  expect_usage_error("train --mode batch", "batch");
+  expect_usage_error("train --init gaussian", "gaussian");
+  expect_usage_error("train --backend nope", "nope");
+  expect_usage_error("train --lr", "--lr");
+  expect_usage_error("sweep --lr 0.1,1", "not available yet");
+  expect_usage_error("validate", "not available yet");
+  expect_usage_error("bench", "not available yet");
+}
+
+TEST(CliErrors, ValueListsPointToSweep) {
+  expect_usage_error("train --lr 0.1,0.5", "manynets sweep");
+  expect_usage_error("train --lr 0.1:1:5", "manynets sweep");
+  expect_usage_error("train --steps 100,200", "manynets sweep");
+  expect_usage_error("train --hidden-activation sigmoid,tanh", "manynets sweep");
+}
+
+TEST(CliErrors, BadDataFilesNameTheProblem) {
+  expect_usage_error("train --data '" + data_file("cli_missing.csv") + "' --shape 2-2-1", "cli_missing.csv");
+  expect_usage_error("train --data '" + data_file("cli_bad_cell.csv") + "' --shape 2-2-1",
+                     "cli_bad_cell.csv");
+  const RunResult bad_cell =
+      run_manynets("train --data '" + data_file("cli_bad_cell.csv") + "' --shape 2-2-1");
+  EXPECT_NE(bad_cell.err.find("cli_bad_cell.csv:3"), std::string::npos) << bad_cell.err;  // file:line
+  expect_usage_error("train --data '" + data_file("cli_ragged.csv") + "' --shape 2-2-1", "cli_ragged.csv");
+  expect_usage_error("train --data '" + data_file("cli_xor.csv") + "' --shape 2-2-2", "t2");
+  expect_usage_error("train --data '" + data_file("cli_xor.csv") + "'", "--shape");
+  expect_usage_error("train --data '" + data_file("cli_xor.csv") + "' --shape 2-2-1 --preset xor",
+                     "--preset");
+}
+
+TEST(CliErrors, ShapesAndRulesTheBuildLacks) {
+  expect_usage_error("train --preset xor --shape 3-3-3", "3-3-3");
+  expect_usage_error("train --shape 2-2", "2-2");
+  expect_usage_error("train --preset seed --shape 2-2-1", "2-2-1");
+  expect_usage_error("train --rule seed-blog --preset xor", "seed");
+  expect_usage_error("train --rule nope", "nope");
+}
+
+// ---- info, help, version and the default job
+
+TEST(CliInfo, JsonHasTheDocumentedKeys) {
+  const nlohmann::json j = parse_json(run_manynets("info --json"));
+  for (const char* key :
+       {"version", "cuda_compiled", "cuda_devices", "simd", "backends", "shapes", "presets"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_TRUE(j.at("cuda_devices").is_array());
+  EXPECT_TRUE(j.at("cuda_compiled").is_boolean());
+  EXPECT_NE(std::find(j.at("backends").begin(), j.at("backends").end(), "reference"), j.at("backends").end());
+  EXPECT_EQ(j.at("shapes").at(0).get<std::string>(), "2-2-2");
+  EXPECT_EQ(j.at("presets").at(0).get<std::string>(), "seed");
+}
+
+TEST(CliInfo, TextNamesVersionAndBackends) {
+  const RunResult r = run_manynets("info");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("manynets "), std::string::npos);
+  EXPECT_NE(r.out.find("reference"), std::string::npos);
+  EXPECT_NE(r.out.find("CUDA"), std::string::npos);
+}
+
+TEST(CliHelp, HelpAndVersionExitZero) {
+  const RunResult help = run_manynets("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("train"), std::string::npos);
+  const RunResult train_help = run_manynets("train -h");
+  EXPECT_EQ(train_help.exit_code, 0);
+  EXPECT_NE(train_help.out.find("--lr"), std::string::npos);
+  const RunResult version = run_manynets("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("manynets ", 0), 0u) << version.out;
+}
+
+TEST(CliDefault, NoArgumentsSweepsTheWorkedExampleAndSummarises) {
+  const RunResult r = run_manynets("");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("60 networks"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("best"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("manynets train --preset seed"), std::string::npos);
+  EXPECT_NE(r.out.find("manynets --help"), std::string::npos);
+  // One table row per learning rate, the first 0.05 and the last 5.
+  EXPECT_NE(r.out.find("0.05 "), std::string::npos);
+}
+
+}  // namespace

@@ -1,1 +1,117 @@
-int main() { return 0; }
+// `manynets`: sets up the subcommands, dispatches to the one given (or to the
+// default job), and turns every error into one line on stderr and an exit status:
+// 0 ok, 2 bad usage or input, 1 a failure while running.
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "manynets/manynets.hpp"
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+// Commands DESIGN.md promises that this version does not have yet.
+const std::vector<std::string> later_commands = {"sweep", "validate", "bench"};
+
+int fail(int status, std::string message) {
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!message.empty() && message.back() == ' ') message.pop_back();
+  std::cerr << "manynets: error: " << message << std::endl;
+  return status;
+}
+
+int parse_error(const CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+    return app.exit(e);  // --help, --version
+  std::string command = "manynets";
+  for (const CLI::App* sub : app.get_subcommands()) command += " " + sub->get_name();
+  std::string what = e.what();
+  if (!what.empty()) what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+  return fail(exit_usage, what + "; see '" + command + " --help'");
+}
+
+int run(int argc, char** argv) {
+  using namespace manynets::cli;
+  CLI::App app{
+      "manynets trains huge batches of tiny independent neural networks (I-H-O MLPs) at once.\n"
+      "With no command it runs a learning-rate x initialisation sweep of the worked example.",
+      "manynets"};
+  app.set_version_flag("--version", "manynets " + manynets::version());
+  app.require_subcommand(0, 1);
+  TrainOptions train;
+  CLI::App* train_app = add_train_command(app, train);
+  InfoOptions info;
+  CLI::App* info_app = add_info_command(app, info);
+  for (const std::string& name : later_commands) {
+    app.add_subcommand(name, "(not available yet in this version)")->prefix_command()->group("Later");
+  }
+
+  // Set after the subcommands, which would otherwise inherit it.
+  app.footer(
+      "Examples:\n"
+      "  manynets                          sweep the worked example, print a summary\n"
+      "  manynets train --preset seed      the worked example, step by step\n"
+      "  manynets train --preset xor --hidden-activation tanh --steps 20000\n"
+      "  manynets info                     version, SIMD, CUDA devices, backends\n"
+      "Run 'manynets <command> --help' for a command's options.");
+
+  // CLI11 would call an unknown command "an argument that was not expected".
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = std::strcmp(argv[1], "train") == 0 || std::strcmp(argv[1], "info") == 0;
+    for (const std::string& name : later_commands) known = known || name == argv[1];
+    if (!known) {
+      return fail(exit_usage, std::string("unknown command '") + argv[1] +
+                                  "'; commands: train, info (sweep, validate and bench come later); "
+                                  "see 'manynets --help'");
+    }
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return parse_error(app, e);
+  }
+
+  int status = exit_ok;
+  if (train_app->parsed()) {
+    status = run_train_command(train);
+  } else if (info_app->parsed()) {
+    status = run_info_command(info);
+  } else if (!app.get_subcommands().empty()) {
+    return fail(exit_usage,
+                "'manynets " + app.get_subcommands().front()->get_name() +
+                    "' is not available yet in this version; see 'manynets --help' for the commands "
+                    "it has");
+  } else {
+    status = run_default_command();
+  }
+  std::cout.flush();
+  if (!std::cout) return fail(exit_failure, "cannot write to standard output");
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const manynets::Error& e) {
+    return fail(e.kind() == manynets::ErrorKind::invalid_input ? exit_usage : exit_failure, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(exit_failure, "out of memory; try fewer networks, steps or samples");
+  } catch (const std::exception& e) {
+    return fail(exit_failure, e.what());
+  } catch (...) {
+    return fail(exit_failure, "unknown failure (an exception that is not a std::exception)");
+  }
+}

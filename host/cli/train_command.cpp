@@ -1,1 +1,300 @@
-// stub
+// `manynets train`: trains one network (a preset or a CSV dataset) and reports
+// the loss at chosen steps, how it stopped, the final parameters and the
+// outputs for every sample, as a human report or one JSON object; optionally
+// writes the loss curve as CSV.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/format.hpp"
+
+namespace manynets {
+namespace cli {
+
+namespace {
+
+// One network's curve costs 8 bytes a point; past this many points the curve is
+// recorded every few steps instead of every step, so memory stays near 80 MB.
+constexpr std::int64_t max_curve_points = 10000000;
+// The human report lists at most this many samples; --json has them all.
+constexpr std::size_t max_report_samples = 20;
+
+std::int32_t curve_every_for(std::int32_t max_steps) {
+  return static_cast<std::int32_t>(
+      std::max<std::int64_t>(1, (max_steps + max_curve_points - 1) / max_curve_points));
+}
+
+// The curve CSV goes to PATH.tmp-<pid> and is renamed over PATH only once complete,
+// so a killed or failed run never leaves a half-written PATH. The temporary is
+// opened before training, so an unwritable path fails before any work is done.
+class CurveFile {
+ public:
+  explicit CurveFile(const std::string& path)
+      : path_(path), tmp_path_(path + ".tmp-" + std::to_string(getpid())) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path_, ec)) fail_input(std::strerror(EISDIR));
+    file_ = std::fopen(tmp_path_.c_str(), "w");
+    if (file_ == nullptr) fail_input(std::strerror(errno));
+  }
+  CurveFile(const CurveFile&) = delete;
+  CurveFile& operator=(const CurveFile&) = delete;
+  ~CurveFile() {
+    if (file_ != nullptr) std::fclose(file_);
+    if (!committed_) std::remove(tmp_path_.c_str());
+  }
+
+  // Rows step,loss,abs_error for every recorded step up to the network's last.
+  void write(const Results& r) {
+    std::fprintf(file_, "step,loss,abs_error\n");
+    const std::int64_t every = r.curve_every;
+    const std::size_t last_slot = every > 0 ? static_cast<std::size_t>(r.steps[0] / every) : 0;
+    for (std::size_t t = 0; t <= last_slot && t < r.curve_points; ++t) {
+      std::fprintf(file_, "%lld,%.9g,%.9g\n", static_cast<long long>(t * every),
+                   static_cast<double>(r.curve_loss_at(t, 0)),
+                   static_cast<double>(r.curve_abs_error_at(t, 0)));
+    }
+  }
+
+  void commit() {
+    const bool written = std::fflush(file_) == 0 && !std::ferror(file_);
+    const int write_errno = errno;
+    const bool closed = std::fclose(file_) == 0;
+    file_ = nullptr;
+    if (!written || !closed) {
+      throw runtime_error("cannot write the curve file '" + path_ + "': " + std::strerror(write_errno));
+    }
+    if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) fail_input(std::strerror(errno));
+    committed_ = true;
+  }
+
+ private:
+  [[noreturn]] void fail_input(const std::string& why) const {
+    throw input_error("cannot write the curve file '" + path_ + "': " + why +
+                      "; give --curve a file path in a writable directory");
+  }
+
+  std::string path_;
+  std::string tmp_path_;
+  std::FILE* file_ = nullptr;
+  bool committed_ = false;
+};
+
+// Steps for the loss table: 0, the powers of ten, about five evenly spaced round
+// steps, and the last; each moved down to a step that the curve recorded.
+std::vector<std::int32_t> table_steps(std::int32_t last, std::int32_t every) {
+  std::set<std::int64_t> steps{0, last};
+  for (std::int64_t p = 1; p < last; p *= 10) steps.insert(p);
+  std::int64_t stride = 1;  // the smallest of 1, 2, 5, 10, 20, 50, ... that gives at most 5 rows
+  for (std::int64_t decade = 1; last / stride > 5; decade *= 10) {
+    for (std::int64_t m : {1, 2, 5}) {
+      if (last / stride > 5) stride = m * decade;
+    }
+  }
+  for (std::int64_t s = stride; s < last; s += stride) steps.insert(s);
+  std::set<std::int32_t> recorded;
+  for (std::int64_t s : steps) recorded.insert(static_cast<std::int32_t>(s / every * every));
+  return {recorded.begin(), recorded.end()};
+}
+
+std::string optimizer_text(const NetworkConfig& c) {
+  switch (c.optimizer) {
+    case Optimizer::momentum:
+      return "momentum (" + shortest(c.momentum) + ")";
+    case Optimizer::adam:
+      return "adam (beta1 " + shortest(c.adam_beta1) + ", beta2 " + shortest(c.adam_beta2) + ")";
+    case Optimizer::sgd:
+    default:
+      return to_string(c.optimizer);
+  }
+}
+
+std::string status_text(const Results& r, const NetworkConfig& c) {
+  const std::string loss = "loss " + format_g(r.loss[0], 9) + ", abs error " + format_g(r.abs_error[0], 9);
+  switch (r.status[0]) {
+    case Status::converged:
+      return "converged at step " + std::to_string(r.steps[0]) + " (target loss " + shortest(c.target_loss) +
+             "): " + loss;
+    case Status::diverged:
+      return "diverged at step " + std::to_string(r.steps[0]) +
+             " (the loss or a parameter stopped being finite); try a smaller --lr";
+    case Status::max_steps:
+    default:
+      return "ran all " + std::to_string(r.steps[0]) + " steps" +
+             (c.target_loss > 0 ? " without reaching the target loss " + shortest(c.target_loss) : "") +
+             ": " + loss;
+  }
+}
+
+void print_report(const TrainSpec& spec, const std::string& backend, const Results& r,
+                  const std::vector<double>& outputs) {
+  const NetworkConfig& c = spec.config;
+  std::cout << spec.source << (spec.description.empty() ? "" : ": " + spec.description) << "\n";
+  std::cout << "  shape " << to_string(spec.shape) << ", " << to_string(c.hidden_activation) << " hidden, "
+            << to_string(c.output_activation) << " output, " << optimizer_text(c) << ", learning rate "
+            << shortest(c.learning_rate) << ", rule " << to_string(spec.rule) << ", backend " << backend
+            << "\n";
+  std::cout << "  init " << to_string(spec.init) << ", run seed " << spec.seed << ", up to " << c.max_steps
+            << " steps, target loss " << shortest(c.target_loss) << ", biases "
+            << (c.train_biases ? "trained" : "fixed") << ", "
+            << (c.mode == Mode::online ? "online (one sample per step)" : "full-batch gradient") << ", "
+            << spec.data.samples() << (spec.data.samples() == 1 ? " sample" : " samples") << "\n\n";
+
+  const std::size_t step_width = std::max<std::size_t>(6, std::to_string(r.steps[0]).size() + 2);
+  std::cout << pad_left("step", step_width) << pad_left("loss", 16) << pad_left("abs error", 16) << "\n";
+  const std::int32_t every = std::max(1, r.curve_every);
+  for (std::int32_t s : table_steps(r.steps[0], every)) {
+    const std::size_t slot = static_cast<std::size_t>(s / every);
+    if (slot >= r.curve_points) break;
+    std::cout << pad_left(std::to_string(s), step_width)
+              << pad_left(format_g(static_cast<double>(r.curve_loss_at(slot, 0)), 7), 16)
+              << pad_left(format_g(static_cast<double>(r.curve_abs_error_at(slot, 0)), 7), 16) << "\n";
+  }
+  std::cout << "\n" << status_text(r, c) << "\n\n";
+
+  std::cout << "final parameters\n";
+  std::size_t name_width = 0;
+  for (int p = 0; p < r.shape.num_params(); ++p)
+    name_width = std::max(name_width, param_name(r.shape, p).size());
+  for (int p = 0; p < r.shape.num_params(); ++p) {
+    std::cout << "  " << pad_right(param_name(r.shape, p), name_width) << " = " << format_g(r.param(0, p), 10)
+              << "\n";
+  }
+
+  std::cout << "\ntargets and outputs of the final parameters\n";
+  const Dataset& d = spec.data;
+  const std::size_t shown = std::min(d.samples(), max_report_samples);
+  const std::string sample_label = "sample ";
+  for (std::size_t s = 0; s < shown; ++s) {
+    const std::string label = pad_right("  " + sample_label + std::to_string(s + 1), 14);
+    std::cout << label << pad_right("inputs", 9);
+    for (int i = 0; i < d.inputs; ++i) std::cout << pad_left(format_g(d.input(s, i), 8), 16);
+    std::cout << "\n" << std::string(label.size(), ' ') << pad_right("targets", 9);
+    for (int k = 0; k < d.outputs; ++k) std::cout << pad_left(format_g(d.target(s, k), 8), 16);
+    std::cout << "\n" << std::string(label.size(), ' ') << pad_right("outputs", 9);
+    for (int k = 0; k < d.outputs; ++k) {
+      std::cout << pad_left(format_g(outputs[s * static_cast<std::size_t>(d.outputs) + k], 10), 16);
+    }
+    std::cout << "\n";
+  }
+  if (shown < d.samples()) {
+    std::cout << "  ... and " << d.samples() - shown << " more samples (--json lists them all)\n";
+  }
+}
+
+// One sample: a flat array of `width` numbers; several: an array of such arrays.
+nlohmann::json per_sample(const std::vector<double>& values, std::size_t samples, int width) {
+  auto row = [&](std::size_t s) {
+    return std::vector<double>(values.begin() + static_cast<std::ptrdiff_t>(s * width),
+                               values.begin() + static_cast<std::ptrdiff_t>((s + 1) * width));
+  };
+  if (samples == 1) return row(0);
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t s = 0; s < samples; ++s) rows.push_back(row(s));
+  return rows;
+}
+
+void print_json(const TrainSpec& spec, const std::string& backend, const Results& r,
+                const std::vector<double>& outputs) {
+  const NetworkConfig& c = spec.config;
+  const int n_params = r.shape.num_params();
+  std::vector<double> params(static_cast<std::size_t>(n_params));
+  std::vector<std::string> names;
+  for (int p = 0; p < n_params; ++p) {
+    params[static_cast<std::size_t>(p)] = r.param(0, p);
+    names.push_back(param_name(r.shape, p));
+  }
+  nlohmann::json j;
+  if (spec.preset.empty()) {
+    j["data"] = spec.data.name;
+  } else {
+    j["preset"] = spec.preset;
+  }
+  j["shape"] = to_string(spec.shape);
+  j["backend"] = backend;
+  j["rule"] = to_string(spec.rule);
+  j["learning_rate"] = c.learning_rate;
+  j["optimizer"] = to_string(c.optimizer);
+  j["hidden_activation"] = to_string(c.hidden_activation);
+  j["output_activation"] = to_string(c.output_activation);
+  j["init"] = to_string(spec.init);
+  j["seed"] = spec.seed;
+  j["max_steps"] = c.max_steps;
+  j["target_loss"] = c.target_loss;
+  j["train_biases"] = c.train_biases;
+  j["mode"] = to_string(c.mode);
+  j["status"] = to_string(r.status[0]);
+  j["steps"] = r.steps[0];
+  j["loss"] = r.loss[0];
+  j["abs_error"] = r.abs_error[0];
+  j["param_names"] = names;
+  j["params"] = params;
+  j["targets"] = per_sample(spec.data.t, spec.data.samples(), spec.data.outputs);
+  j["outputs"] = per_sample(outputs, spec.data.samples(), spec.data.outputs);
+  std::cout << j.dump() << "\n";
+}
+
+}  // namespace
+
+CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
+  CLI::App* train =
+      app.add_subcommand("train", "train one network and show its loss, parameters and outputs");
+  add_network_options(*train, options.network);
+  train
+      ->add_option("--curve", options.curve_path,
+                   "write the loss of every step to FILE as CSV (step,loss,abs_error)")
+      ->type_name("FILE");
+  train->add_flag("--json", options.json, "print one JSON object instead of the report");
+  return train;
+}
+
+int run_train_command(const TrainOptions& options) {
+  const TrainSpec spec = make_train_spec(options.network);
+  const std::unique_ptr<Backend> backend = make_backend(spec.backend);
+
+  Batch batch(spec.shape, 1);
+  batch.set_config(0, spec.config);
+  batch.seed = spec.seed;
+  batch.first_id = 0;
+  batch.rule = spec.rule;
+  batch.curve_every = curve_every_for(spec.config.max_steps);  // the report reads losses from the curve
+  initialize(batch, spec.init);
+
+  std::unique_ptr<CurveFile> curve;
+  if (!options.curve_path.empty()) curve = std::make_unique<CurveFile>(options.curve_path);
+
+  const Results results = backend->train(batch, spec.data);
+  if (results.n != 1 || results.curve_points == 0) {
+    throw runtime_error("backend " + backend->name() + " returned results for " + std::to_string(results.n) +
+                        " networks and " + std::to_string(results.curve_points) +
+                        " curve points; expected 1 network with a curve");
+  }
+  if (curve) {
+    curve->write(results);
+    curve->commit();
+  }
+
+  const NetworkConfig& cfg = spec.config;
+  const std::vector<double> outputs = reference::outputs(
+      spec.shape, results.params.data(), cfg.hidden_activation, cfg.output_activation, spec.data);
+  if (options.json) {
+    print_json(spec, backend->name(), results, outputs);
+  } else {
+    print_report(spec, backend->name(), results, outputs);
+  }
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace manynets

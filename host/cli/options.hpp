@@ -1,0 +1,64 @@
+// The options that describe a workload (preset or CSV data, shape, hyperparameters,
+// initialisation, backend) as the command line gives them, and their strict
+// translation into a TrainSpec. Every bad value becomes an invalid_input Error
+// that names the option and says what it accepts.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "manynets/manynets.hpp"
+
+namespace manynets {
+namespace cli {
+
+// An option's text exactly as given; `given()` tells it apart from an omitted one.
+struct TextOption {
+  std::string value;
+  CLI::Option* option = nullptr;
+  bool given() const { return option != nullptr && option->count() > 0; }
+};
+
+// The workload options shared by train (and later sweep, validate and bench).
+struct NetworkOptions {
+  TextOption preset, data, shape;
+  TextOption steps, learning_rate, optimizer, momentum;
+  TextOption hidden_activation, output_activation;
+  TextOption init, seed, target_loss, train_biases, mode, rule, backend;
+};
+
+// Registers NetworkOptions' flags on a subcommand.
+void add_network_options(CLI::App& app, NetworkOptions& options);
+
+// One network's workload: what the options describe once parsed and checked.
+struct TrainSpec {
+  std::string preset;       // the preset's name; empty when the data came from --data
+  std::string source;       // "preset seed" or "data FILE", for reports
+  std::string description;  // the preset's description; empty for --data
+  Shape shape{};
+  Dataset data;
+  NetworkConfig config;
+  InitSpec init;
+  std::uint64_t seed = 1;  // the run seed: keys random initialisation and online shuffles
+  Rule rule = Rule::backprop;
+  std::string backend = "reference";
+};
+
+// Builds the spec: the preset's (or --data's seed-like) defaults, then every given
+// option on top. Throws an invalid_input Error for any bad value or combination.
+TrainSpec make_train_spec(const NetworkOptions& options);
+
+// Strict parsers for single option values; `option` names the flag in messages.
+// Numbers are plain decimals: "0.5x", "nan", "inf", "0x1p3" and " 1" are rejected,
+// and a list or range ("a,b,c", "a:b:n") is pointed to `manynets sweep`.
+double parse_number(const std::string& option, const std::string& text);
+std::int64_t parse_whole_number(const std::string& option, const std::string& text, std::int64_t min,
+                                std::int64_t max);
+std::uint64_t parse_unsigned(const std::string& option, const std::string& text);
+bool parse_on_off(const std::string& option, const std::string& text);
+// Throws when `text` looks like a list (a ',' anywhere, or a ':' in a number).
+void reject_value_list(const std::string& option, const std::string& text, bool numeric);
+
+}  // namespace cli
+}  // namespace manynets
