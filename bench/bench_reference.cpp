@@ -35,7 +35,8 @@ void BM_ReferenceSeedSweep(benchmark::State& state) {
   }
   const double net_steps = static_cast<double>(n) * steps;
   state.SetItemsProcessed(static_cast<std::int64_t>(net_steps) * state.iterations());
-  state.counters["net_steps_per_second"] = benchmark::Counter(net_steps, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["net_steps_per_second"] =
+      benchmark::Counter(net_steps, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 BENCHMARK(BM_ReferenceSeedSweep)
