@@ -14,13 +14,13 @@ namespace {
 
 struct BackendEntry {
   const char* name;
-  std::unique_ptr<Backend> (*make)();
+  std::unique_ptr<Backend> (*make)(const BackendOptions&);
 };
 
 // Every backend this build provides, best first; "auto" takes the first. A new
 // backend is one line here (inside #if MANYNETS_CUDA_COMPILED for a CUDA one).
 const BackendEntry backend_table[] = {
-    {"reference", &reference::make_backend},
+    {"reference", [](const BackendOptions&) { return reference::make_backend(); }},
 };
 
 }  // namespace
@@ -31,11 +31,11 @@ std::vector<std::string> available_backends() {
   return names;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& name) {
-  if (name == "auto") return backend_table[0].make();
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options) {
+  if (name == "auto") return backend_table[0].make(options);
   std::string choices;
   for (const BackendEntry& e : backend_table) {
-    if (name == e.name) return e.make();
+    if (name == e.name) return e.make(options);
     choices += std::string(e.name) + ", ";
   }
   throw input_error("unknown backend '" + name + "'; use one of " + choices + "auto");

@@ -22,11 +22,18 @@ class Backend {
   virtual Results train(const Batch& batch, const Dataset& data) = 0;
 };
 
+// How a backend is set up; each backend reads the fields that concern it.
+struct BackendOptions {
+  int threads = 0;     // cpu: worker threads; 0 uses every core
+  bool refill = true;  // cuda: a thread whose network stopped takes the next untrained one
+  int device = 0;      // cuda: which CUDA device
+};
+
 // Backend names this build provides, in order of preference.
 std::vector<std::string> available_backends();
 // Builds a backend by name; "auto" picks the best one available. Throws an
 // invalid_input Error listing the available names for an unknown one.
-std::unique_ptr<Backend> make_backend(const std::string& name);
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options = {});
 
 // Checks that a batch and a dataset fit each other (shape, sizes, values) and
 // throws an invalid_input Error otherwise; every backend calls it first.
