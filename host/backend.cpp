@@ -5,8 +5,14 @@
 #include <cmath>
 #include <string>
 
+#include "manynets/cpu.hpp"
 #include "manynets/error.hpp"
 #include "manynets/reference.hpp"
+#include "manynets/version.hpp"
+
+#if MANYNETS_CUDA_COMPILED
+#include "host/cuda_backend.hpp"
+#endif
 
 namespace manynets {
 
@@ -17,13 +23,38 @@ struct BackendEntry {
   std::unique_ptr<Backend> (*make)(const BackendOptions&);
 };
 
-// Every backend this build provides, best first; "auto" takes the first. A new
+// Every backend this build provides, best first; "auto" takes cuda when a device
+// is usable, else the first entry that needs none (resolve_auto_backend). A new
 // backend is one line here (inside #if MANYNETS_CUDA_COMPILED for a CUDA one).
 const BackendEntry backend_table[] = {
+#if MANYNETS_CUDA_COMPILED
+    {"cuda", [](const BackendOptions& o) { return cuda::make_backend(cuda::Kernels::fused, o); }},
+    {"cuda-staged", [](const BackendOptions& o) { return cuda::make_backend(cuda::Kernels::staged, o); }},
+#endif
+    {"cpu", [](const BackendOptions& o) { return cpu::make_backend(o); }},
     {"reference", [](const BackendOptions&) { return reference::make_backend(); }},
 };
 
+bool needs_cuda(const std::string& name) { return name == "cuda" || name == "cuda-staged"; }
+
 }  // namespace
+
+std::string resolve_auto_backend(std::string* note) {
+  std::string why;
+  if (!cuda_devices(&why).empty()) {
+    if (note) note->clear();
+    return "cuda";
+  }
+  std::string fallback = "reference";
+  for (const BackendEntry& e : backend_table) {
+    if (!needs_cuda(e.name)) {
+      fallback = e.name;
+      break;
+    }
+  }
+  if (note) *note = "no CUDA device is available (" + why + "); backend auto uses " + fallback;
+  return fallback;
+}
 
 std::vector<std::string> available_backends() {
   std::vector<std::string> names;
@@ -32,7 +63,11 @@ std::vector<std::string> available_backends() {
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options) {
-  if (name == "auto") return backend_table[0].make(options);
+  if (name == "auto") return make_backend(resolve_auto_backend(), options);
+#if !MANYNETS_CUDA_COMPILED
+  if (needs_cuda(name))
+    throw input_error("no CUDA device is available (built without CUDA); use --backend cpu or reference");
+#endif
   std::string choices;
   for (const BackendEntry& e : backend_table) {
     if (name == e.name) return e.make(options);

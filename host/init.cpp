@@ -79,9 +79,16 @@ std::string to_string(const InitSpec& spec) {
 }
 
 void initialize(Batch& batch, const InitSpec& spec) {
+  initialize(batch, spec, 0, batch.size());
+}
+
+void initialize(Batch& batch, const InitSpec& spec, std::size_t begin, std::size_t end) {
   const Shape s = batch.shape();
   const int params = batch.num_params();
-  const std::size_t n = batch.size();
+  if (begin > end || end > batch.size()) {
+    throw input_error("initialize: networks " + std::to_string(begin) + ".." + std::to_string(end) +
+                      " are outside the batch of " + std::to_string(batch.size()));
+  }
 
   if (spec.kind == InitSpec::Kind::seed) {
     if (s != Shape{2, 2, 2}) {
@@ -92,7 +99,7 @@ void initialize(Batch& batch, const InitSpec& spec) {
     for (int p = 0; p < 8; ++p) values[p] = seed_example::weights[p];
     values[8] = values[9] = seed_example::b1;
     values[10] = values[11] = seed_example::b2;
-    for (std::size_t i = 0; i < n; ++i) batch.set_params(i, values);
+    for (std::size_t i = begin; i < end; ++i) batch.set_params(i, values);
     return;
   }
   if ((spec.kind == InitSpec::Kind::uniform || spec.kind == InitSpec::Kind::normal) &&
@@ -106,7 +113,7 @@ void initialize(Batch& batch, const InitSpec& spec) {
   const double xavier_w2 = std::sqrt(6.0 / (s.hidden + s.outputs));
   const double two_pi = 6.283185307179586476925286766559;
 
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = begin; i < end; ++i) {
     const std::uint64_t id = batch.first_id + i;
     for (int p = 0; p < params; ++p) {
       const auto w = random_words(batch.seed, id, static_cast<std::uint32_t>(p), RandomPurpose::init);

@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev libxsimd-dev
+  python3-matplotlib
 )
 
 missing=()

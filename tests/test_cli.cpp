@@ -42,11 +42,10 @@ fs::path make_temp_dir() {
 
 // Runs `manynets ARGS` (ARGS as a shell would split them) with stdout and stderr
 // captured; exit_code is 128 + the signal when a signal ended it.
-RunResult run_manynets(const std::string& args) {
+RunResult run_manynets_command(const std::string& line) {
   const fs::path dir = make_temp_dir();
   const fs::path out = dir / "stdout", err = dir / "stderr";
-  const std::string command =
-      "'" + std::string(MANYNETS_EXE) + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const std::string command = "(" + line + ") >'" + out.string() + "' 2>'" + err.string() + "'";
   const int raw = std::system(command.c_str());
   RunResult r;
   r.exit_code = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + (WIFSIGNALED(raw) ? WTERMSIG(raw) : 0);
@@ -54,6 +53,15 @@ RunResult run_manynets(const std::string& args) {
   r.err = read_file(err);
   fs::remove_all(dir);
   return r;
+}
+
+RunResult run_manynets(const std::string& args) {
+  return run_manynets_command("'" + std::string(MANYNETS_EXE) + "' " + args);
+}
+
+// The same, run from directory `dir` (for commands that write into the current directory).
+RunResult run_manynets_in(const fs::path& dir, const std::string& args) {
+  return run_manynets_command("cd '" + dir.string() + "' && '" + std::string(MANYNETS_EXE) + "' " + args);
 }
 
 std::string data_file(const std::string& name) {
@@ -250,7 +258,6 @@ TEST(CliErrors, BadUsageGivesStatusTwoAndOneLine) {
   expect_usage_error("train --init gaussian", "gaussian");
   expect_usage_error("train --backend nope", "nope");
   expect_usage_error("train --lr", "--lr");
-  expect_usage_error("sweep --lr 0.1,1", "not available yet");
   expect_usage_error("validate", "not available yet");
   expect_usage_error("bench", "not available yet");
 }
@@ -319,15 +326,92 @@ TEST(CliHelp, HelpAndVersionExitZero) {
   EXPECT_EQ(version.out.rfind("manynets ", 0), 0u) << version.out;
 }
 
-TEST(CliDefault, NoArgumentsSweepsTheWorkedExampleAndSummarises) {
-  const RunResult r = run_manynets("");
+TEST(CliDefault, NoArgumentsSweepsTheWorkedExampleAndWritesManynetsOut) {
+  const fs::path dir = make_temp_dir();
+  const RunResult r = run_manynets_in(dir, "");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("60 networks"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("best"), std::string::npos) << r.out;
+  // 16 rates x (the example's weights once + 256 uniform:1 draws).
+  EXPECT_NE(r.out.find("= 4112 networks"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("best network"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("manynets train --preset seed"), std::string::npos);
   EXPECT_NE(r.out.find("manynets --help"), std::string::npos);
-  // One table row per learning rate, the first 0.05 and the last 5.
-  EXPECT_NE(r.out.find("0.05 "), std::string::npos);
+  // One table row per learning rate, the first 0.05 and the last 10; one per init.
+  EXPECT_NE(r.out.find("\n0.05 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n10 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nuniform:1 "), std::string::npos) << r.out;
+  for (const char* name : {"runs.csv", "summary.json", "curves.csv"}) {
+    EXPECT_TRUE(fs::exists(dir / "manynets-out" / name)) << name;
+  }
+  EXPECT_NE(r.out.find("manynets-out/runs.csv"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("plots: "), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
+
+// ---- sweep
+
+TEST(CliSweep, WritesItsFilesAndPrintsATablePerSweptHyperparameter) {
+  const fs::path dir = make_temp_dir();
+  const RunResult r = run_manynets(
+      "sweep --preset xor --shape 2-2-1 --lr 0.5:8:3:log --init uniform:1 --seeds 4 "
+      "--steps 500 --target-loss 0.05 --backend reference --out '" +
+      (dir / "out").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // no progress when stderr is not a terminal
+  EXPECT_NE(r.out.find("12 networks"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("learning_rate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("median steps to target"), std::string::npos) << r.out;
+  for (const char* name : {"runs.csv", "summary.json", "curves.csv"}) {
+    EXPECT_TRUE(fs::exists(dir / "out" / name)) << name;
+  }
+  EXPECT_EQ(lines_of(read_file(dir / "out" / "runs.csv")).size(), 13u);
+  for (const auto& entry : fs::directory_iterator(dir / "out")) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(CliSweep, JsonHasTheDocumentedKeysAndTrainIdReproducesTheBest) {
+  const nlohmann::json j = parse_json(
+      run_manynets("sweep --preset xor --lr 1,4 --seeds 5 --steps 400 --target-loss 0.05 --mode full,online "
+                   "--backend reference --json"));
+  for (const char* key : {"networks", "converged", "diverged", "best"}) EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j.at("networks").get<int>(), 20);
+  const nlohmann::json& best = j.at("best");
+  for (const char* key : {"id", "hyperparameters", "loss"}) EXPECT_TRUE(best.contains(key)) << key;
+  const nlohmann::json& hp = best.at("hyperparameters");
+  const nlohmann::json again = parse_json(
+      run_manynets("train --preset xor --lr " + hp.at("learning_rate").get<std::string>() + " --mode " +
+                   hp.at("mode").get<std::string>() + " --steps 400 --target-loss 0.05 --id " +
+                   std::to_string(best.at("id").get<int>()) + " --json"));
+  EXPECT_EQ(again.at("loss").get<double>(), best.at("loss").get<double>());
+}
+
+TEST(CliSweep, ConfigFileAndFlagsAgreeAndFlagsOverride) {
+  const fs::path dir = make_temp_dir();
+  std::ofstream(dir / "sweep.json") << R"({"preset": "xor", "lr": [1, 2], "seeds": 3, "steps": 50})";
+  const nlohmann::json from_file =
+      parse_json(run_manynets("sweep --config '" + (dir / "sweep.json").string() + "' --json"));
+  const nlohmann::json from_flags =
+      parse_json(run_manynets("sweep --preset xor --lr 1,2 --seeds 3 --steps 50 --json"));
+  EXPECT_EQ(from_file.at("networks"), 6);
+  EXPECT_EQ(from_file.at("best"), from_flags.at("best"));
+  const nlohmann::json overridden =
+      parse_json(run_manynets("sweep --config '" + (dir / "sweep.json").string() + "' --seeds 2 --json"));
+  EXPECT_EQ(overridden.at("networks"), 4);
+  fs::remove_all(dir);
+}
+
+TEST(CliSweep, BadSweepsAreUsageErrors) {
+  expect_usage_error("sweep --lr a:b:c", "--lr");
+  expect_usage_error("sweep --lr 0.1:1:0", "--lr");
+  expect_usage_error("sweep --lr -1:1:3", "--lr");
+  expect_usage_error("sweep --lr 0:1:3:log", "log");
+  expect_usage_error("sweep --seeds 0", "--seeds");
+  expect_usage_error("sweep --curves sometimes", "--curves");
+  expect_usage_error("sweep --config /nonexistent/sweep.json", "sweep.json");
+  expect_usage_error("sweep --preset seed --shape 2-2-1", "2-2-1");
+  expect_usage_error("sweep --out /proc/manynets-cannot-write", "/proc/manynets-cannot-write");
+  expect_usage_error("sweep --threads -1", "--threads");
 }
 
 }  // namespace

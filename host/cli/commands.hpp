@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 #include "cli/options.hpp"
@@ -17,6 +18,7 @@ struct TrainOptions {
   NetworkOptions network;
   std::string curve_path;  // empty: no curve file
   bool json = false;
+  std::uint64_t id = 0;  // network id keying the random draws (a sweep's id reproduces that network)
 };
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options);
 int run_train_command(const TrainOptions& options);
@@ -28,8 +30,31 @@ struct InfoOptions {
 CLI::App* add_info_command(CLI::App& app, InfoOptions& options);
 int run_info_command(const InfoOptions& options);
 
+// `manynets sweep`: a grid or random sweep; the workload options take lists and ranges.
+struct SweepOptions {
+  NetworkOptions network;
+  TextOption seeds, random, config, out, curves, curve_every;
+  bool json = false;
+};
+CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options);
+int run_sweep_command(const SweepOptions& options);
+
+// A sweep ready to run: what `manynets sweep` builds from its options and the
+// default job from its embedded spec; both run it with run_sweep_job.
+struct SweepJob {
+  SweepSpec spec;
+  std::string backend = "auto";
+  BackendOptions backend_options;
+  std::string out_dir;           // empty: no files
+  std::string curves = "24";     // all, K (a sample of K networks), or ids (a list a,b,c or ids:a)
+  std::int32_t curve_every = 0;  // 0: about 300 points per curve
+  bool json = false;
+  std::string title;  // the report's first line; empty: one made from the spec
+};
+int run_sweep_job(const SweepJob& job);
+
 // `manynets` with no arguments: a sweep of the worked example over learning rates
-// and initialisations on the best backend, summarised.
+// and initialisations on the best backend, summarised, with files and plots.
 int run_default_command();
 
 }  // namespace cli

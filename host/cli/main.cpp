@@ -19,7 +19,7 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
 // Commands DESIGN.md promises that this version does not have yet.
-const std::vector<std::string> later_commands = {"sweep", "validate", "bench"};
+const std::vector<std::string> later_commands = {"validate", "bench"};
 
 int fail(int status, std::string message) {
   for (char& c : message) {
@@ -50,6 +50,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(0, 1);
   TrainOptions train;
   CLI::App* train_app = add_train_command(app, train);
+  SweepOptions sweep;
+  CLI::App* sweep_app = add_sweep_command(app, sweep);
   InfoOptions info;
   CLI::App* info_app = add_info_command(app, info);
   for (const std::string& name : later_commands) {
@@ -62,16 +64,18 @@ int run(int argc, char** argv) {
       "  manynets                          sweep the worked example, print a summary\n"
       "  manynets train --preset seed      the worked example, step by step\n"
       "  manynets train --preset xor --hidden-activation tanh --steps 20000\n"
+      "  manynets sweep --preset xor --shape 2-2-1 --lr 0.1:8:12:log --seeds 500 --out xor-sweep\n"
       "  manynets info                     version, SIMD, CUDA devices, backends\n"
       "Run 'manynets <command> --help' for a command's options.");
 
   // CLI11 would call an unknown command "an argument that was not expected".
   if (argc > 1 && argv[1][0] != '-') {
-    bool known = std::strcmp(argv[1], "train") == 0 || std::strcmp(argv[1], "info") == 0;
+    bool known = std::strcmp(argv[1], "train") == 0 || std::strcmp(argv[1], "sweep") == 0 ||
+                 std::strcmp(argv[1], "info") == 0;
     for (const std::string& name : later_commands) known = known || name == argv[1];
     if (!known) {
       return fail(exit_usage, std::string("unknown command '") + argv[1] +
-                                  "'; commands: train, info (sweep, validate and bench come later); "
+                                  "'; commands: train, sweep, info (validate and bench come later); "
                                   "see 'manynets --help'");
     }
   }
@@ -85,6 +89,8 @@ int run(int argc, char** argv) {
   int status = exit_ok;
   if (train_app->parsed()) {
     status = run_train_command(train);
+  } else if (sweep_app->parsed()) {
+    status = run_sweep_command(sweep);
   } else if (info_app->parsed()) {
     status = run_info_command(info);
   } else if (!app.get_subcommands().empty()) {

@@ -37,8 +37,7 @@ std::string single_value(const std::string& option, const std::string& text) {
 void reject_value_list(const std::string& option, const std::string& text, bool numeric) {
   if (text.find(',') != std::string::npos || (numeric && text.find(':') != std::string::npos)) {
     throw input_error(option + " takes a single value here, got " + quoted(text) +
-                      "; value lists ('a,b,c') and ranges ('a:b:n') belong to 'manynets sweep', which is "
-                      "not available yet in this version");
+                      "; value lists ('a,b,c') and ranges ('a:b:n') belong to 'manynets sweep'");
   }
 }
 
@@ -115,8 +114,15 @@ void add_network_options(CLI::App& app, NetworkOptions& o) {
   add(o.mode, "--mode", "full (mean gradient over all samples) or online (one sample per step)",
       "full|online");
   add(o.rule, "--rule", "backprop, or seed-blog to replay the seed program's flawed update", "NAME");
-  add(o.backend, "--backend",
-      "backend to train on: " + join(available_backends()) + " or auto (default reference)", "NAME");
+  add(o.backend, "--backend", "backend to train on: " + join(available_backends()) + " or auto", "NAME");
+  add(o.threads, "--threads", "worker threads of the cpu backend (default 0: every core)", "N");
+}
+
+BackendOptions make_backend_options(const NetworkOptions& o) {
+  BackendOptions b;
+  if (o.threads.given())
+    b.threads = static_cast<int>(parse_whole_number("--threads", o.threads.value, 0, 4096));
+  return b;
 }
 
 TrainSpec make_train_spec(const NetworkOptions& o) {

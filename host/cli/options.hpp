@@ -20,12 +20,13 @@ struct TextOption {
   bool given() const { return option != nullptr && option->count() > 0; }
 };
 
-// The workload options shared by train (and later sweep, validate and bench).
+// The workload options shared by train and sweep (and later validate and bench).
+// train takes single values; sweep reads the same texts as lists and ranges.
 struct NetworkOptions {
   TextOption preset, data, shape;
   TextOption steps, learning_rate, optimizer, momentum;
   TextOption hidden_activation, output_activation;
-  TextOption init, seed, target_loss, train_biases, mode, rule, backend;
+  TextOption init, seed, target_loss, train_biases, mode, rule, backend, threads;
 };
 
 // Registers NetworkOptions' flags on a subcommand.
@@ -48,6 +49,10 @@ struct TrainSpec {
 // Builds the spec: the preset's (or --data's seed-like) defaults, then every given
 // option on top. Throws an invalid_input Error for any bad value or combination.
 TrainSpec make_train_spec(const NetworkOptions& options);
+
+// The backend settings the options give (--threads); throws an invalid_input Error
+// for a bad value.
+BackendOptions make_backend_options(const NetworkOptions& options);
 
 // Strict parsers for single option values; `option` names the flag in messages.
 // Numbers are plain decimals: "0.5x", "nan", "inf", "0x1p3" and " 1" are rejected,

@@ -256,17 +256,24 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
                    "write the loss of every step to FILE as CSV (step,loss,abs_error)")
       ->type_name("FILE");
   train->add_flag("--json", options.json, "print one JSON object instead of the report");
+  train
+      ->add_option("--id", options.id,
+                   "network id that keys the random draws (default 0); a sweep's id retrains that network")
+      ->type_name("ID");
   return train;
 }
 
 int run_train_command(const TrainOptions& options) {
   const TrainSpec spec = make_train_spec(options.network);
-  const std::unique_ptr<Backend> backend = make_backend(spec.backend);
+  std::string backend_name = spec.backend, auto_note;
+  if (backend_name == "auto") backend_name = resolve_auto_backend(&auto_note);
+  if (!auto_note.empty()) std::cerr << "manynets: note: " << auto_note << std::endl;
+  const std::unique_ptr<Backend> backend = make_backend(backend_name, make_backend_options(options.network));
 
   Batch batch(spec.shape, 1);
   batch.set_config(0, spec.config);
   batch.seed = spec.seed;
-  batch.first_id = 0;
+  batch.first_id = options.id;  // a sweep's network id, to retrain that network exactly
   batch.rule = spec.rule;
   batch.curve_every = curve_every_for(spec.config.max_steps);  // the report reads losses from the curve
   initialize(batch, spec.init);

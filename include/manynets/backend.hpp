@@ -2,6 +2,7 @@
 // returns Results. A backend never parses flags or writes files.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,7 +28,15 @@ struct BackendOptions {
   int threads = 0;     // cpu: worker threads; 0 uses every core
   bool refill = true;  // cuda: a thread whose network stopped takes the next untrained one
   int device = 0;      // cuda: which CUDA device
+  // cuda: networks per chunk (a batch trains chunk by chunk, copies overlapping
+  // compute); 0 sizes chunks from the device's free memory.
+  std::size_t chunk_networks = 0;
 };
+
+// The backend "auto" stands for in this process: cuda when a CUDA device is
+// usable, else the first backend that needs none. `note` (optional) receives a
+// one-line note when auto falls back, saying why ("" when it picks cuda).
+std::string resolve_auto_backend(std::string* note = nullptr);
 
 // Backend names this build provides, in order of preference.
 std::vector<std::string> available_backends();

@@ -22,5 +22,7 @@ std::string to_string(const InitSpec& spec);
 // +-sqrt(6 / (fan_in + fan_out)) with zero biases. Network i draws with id
 // batch.first_id + i and batch.seed.
 void initialize(Batch& batch, const InitSpec& spec);
+// The same for networks begin .. end-1 only (a sweep mixes initialisations in one batch).
+void initialize(Batch& batch, const InitSpec& spec, std::size_t begin, std::size_t end);
 
 }  // namespace manynets

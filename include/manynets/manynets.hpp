@@ -10,5 +10,8 @@
 #include "manynets/reference.hpp"
 #include "manynets/results.hpp"
 #include "manynets/shapes.hpp"
+#include "manynets/summary.hpp"
+#include "manynets/sweep.hpp"
 #include "manynets/types.hpp"
 #include "manynets/version.hpp"
+#include "manynets/writers.hpp"

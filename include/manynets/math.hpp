@@ -16,6 +16,17 @@
 namespace manynets {
 namespace math {
 
+// Forces the per-step math inline into the training loops: without it g++
+// leaves loss_and_gradient and update out of line for a wide SIMD type, and the
+// parameters then pass through memory instead of staying in registers.
+#if MANYNETS_DEVICE_CODE
+#define MANYNETS_MATH_INLINE __forceinline__
+#elif defined(__GNUC__)
+#define MANYNETS_MATH_INLINE inline __attribute__((always_inline))
+#else
+#define MANYNETS_MATH_INLINE inline
+#endif
+
 // ---- math policies
 
 // Library exp/tanh and IEEE division.
@@ -136,17 +147,33 @@ struct Eval {
   T abs_error;
 };
 
+// ---- number-type operations
+
+// The few operations math.hpp needs beyond arithmetic that a SIMD number type
+// spells differently: a lane-wise choice cannot be `?:`. This primary template
+// serves float and double; a SIMD type specializes it (host/simd_math.hpp), which
+// works from a host-only header because a class template's specialization is
+// found when the math is instantiated.
+template <class T>
+struct NumberOps {
+  // max(z, 0), with the comparison written so NaN gives 0 as in every backend.
+  MANYNETS_HD static T relu(T z) { return z > T(0) ? z : T(0); }
+  // 1 where y > 0, else 0: relu's slope from its output.
+  MANYNETS_HD static T positive_indicator(T y) { return y > T(0) ? T(1) : T(0); }
+  MANYNETS_HD static T abs(T d) { return d < T(0) ? -d : d; }
+};
+
 // ---- activations
 
 template <class Math, class T>
-MANYNETS_HD T activate(Activation a, T z) {
+MANYNETS_HD MANYNETS_MATH_INLINE T activate(Activation a, T z) {
   switch (a) {
     case Activation::sigmoid:
       return Math::div(T(1), T(1) + Math::exp(-z));
     case Activation::tanh:
       return Math::tanh(z);
     case Activation::relu:
-      return z > T(0) ? z : T(0);
+      return NumberOps<T>::relu(z);
     case Activation::identity:
     default:
       return z;
@@ -155,14 +182,14 @@ MANYNETS_HD T activate(Activation a, T z) {
 
 // The activation's derivative, written in terms of its output y = f(z).
 template <class T>
-MANYNETS_HD T activation_slope(Activation a, T y) {
+MANYNETS_HD MANYNETS_MATH_INLINE T activation_slope(Activation a, T y) {
   switch (a) {
     case Activation::sigmoid:
       return y * (T(1) - y);
     case Activation::tanh:
       return T(1) - y * y;
     case Activation::relu:
-      return y > T(0) ? T(1) : T(0);
+      return NumberOps<T>::positive_indicator(y);
     case Activation::identity:
     default:
       return T(1);
@@ -173,7 +200,8 @@ MANYNETS_HD T activation_slope(Activation a, T y) {
 
 // h = f(W1 x + b1), o = g(W2 h + b2).
 template <class Math, int I, int H, int O, class T>
-MANYNETS_HD void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f, Activation g, T* h, T* o) {
+MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f,
+                                              Activation g, T* h, T* o) {
   MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
     T z = net.b1(j);
@@ -192,13 +220,13 @@ MANYNETS_HD void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f, A
 
 // E = sum_k 1/2 (t_k - o_k)^2 and sum_k |t_k - o_k| for one sample.
 template <int O, class T>
-MANYNETS_HD Eval<T> sample_eval(const T* o, const T* t) {
+MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> sample_eval(const T* o, const T* t) {
   Eval<T> e{T(0), T(0)};
   MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     const T d = t[k] - o[k];
     e.loss += T(0.5) * d * d;
-    e.abs_error += d < T(0) ? -d : d;
+    e.abs_error += NumberOps<T>::abs(d);
   }
   return e;
 }
@@ -206,8 +234,9 @@ MANYNETS_HD Eval<T> sample_eval(const T* o, const T* t) {
 // Adds `weight` times the gradient of one sample's loss to grad, given the
 // sample's forward pass (h, o).
 template <int I, int H, int O, class T>
-MANYNETS_HD void backward(const Mlp<I, H, O, T>& net, const T* x, const T* t, const T* h, const T* o,
-                          Activation f, Activation g, T weight, Mlp<I, H, O, T>& grad) {
+MANYNETS_HD MANYNETS_MATH_INLINE void backward(const Mlp<I, H, O, T>& net, const T* x, const T* t, const T* h,
+                                               const T* o, Activation f, Activation g, T weight,
+                                               Mlp<I, H, O, T>& grad) {
   T delta_o[O];
   MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
@@ -229,15 +258,15 @@ MANYNETS_HD void backward(const Mlp<I, H, O, T>& net, const T* x, const T* t, co
 }
 
 template <int I, int H, int O, class T>
-MANYNETS_HD void set_zero(Mlp<I, H, O, T>& net) {
+MANYNETS_HD MANYNETS_MATH_INLINE void set_zero(Mlp<I, H, O, T>& net) {
   MANYNETS_UNROLL
   for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) net.p[q] = T(0);
 }
 
 // Mean loss and abs error over `samples` samples (xs: samples x I, ts: samples x O).
 template <class Math, int I, int H, int O, class T>
-MANYNETS_HD Eval<T> evaluate(const Mlp<I, H, O, T>& net, const T* xs, const T* ts, int samples, Activation f,
-                             Activation g) {
+MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> evaluate(const Mlp<I, H, O, T>& net, const T* xs, const T* ts,
+                                                  int samples, Activation f, Activation g) {
   Eval<T> sum{T(0), T(0)};
   for (int s = 0; s < samples; ++s) {
     T h[H], o[O];
@@ -252,8 +281,9 @@ MANYNETS_HD Eval<T> evaluate(const Mlp<I, H, O, T>& net, const T* xs, const T* t
 
 // Mean loss and abs error over the samples, and the mean gradient into grad.
 template <class Math, int I, int H, int O, class T>
-MANYNETS_HD Eval<T> loss_and_gradient(const Mlp<I, H, O, T>& net, const T* xs, const T* ts, int samples,
-                                      Activation f, Activation g, Mlp<I, H, O, T>& grad) {
+MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> loss_and_gradient(const Mlp<I, H, O, T>& net, const T* xs,
+                                                           const T* ts, int samples, Activation f,
+                                                           Activation g, Mlp<I, H, O, T>& grad) {
   set_zero(grad);
   Eval<T> sum{T(0), T(0)};
   const T scale = samples > 0 ? T(1) / T(samples) : T(0);
@@ -275,16 +305,23 @@ MANYNETS_HD Eval<T> loss_and_gradient(const Mlp<I, H, O, T>& net, const T* xs, c
 // One update of every trained parameter from the gradient; biases stay as they
 // are when the network does not train them.
 template <class Math, int I, int H, int O, class T>
-MANYNETS_HD void update(Mlp<I, H, O, T>& net, const Mlp<I, H, O, T>& grad, OptState<I, H, O, T>& state,
-                        const Hyper<T>& hp) {
+MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, H, O, T>& grad,
+                                             OptState<I, H, O, T>& state, const Hyper<T>& hp) {
   using Net = Mlp<I, H, O, T>;
+  // The loops run to the compile-time parameter count and skip the untrained
+  // tail, so they unroll and a SIMD type's parameters stay in registers.
   const int trained = hp.train_biases ? Net::num_params : Net::num_weights;
   switch (hp.optimizer) {
     case Optimizer::sgd:
-      for (int q = 0; q < trained; ++q) net.p[q] -= hp.learning_rate * grad.p[q];
+      MANYNETS_UNROLL
+      for (int q = 0; q < Net::num_params; ++q) {
+        if (q < trained) net.p[q] -= hp.learning_rate * grad.p[q];
+      }
       break;
     case Optimizer::momentum:
-      for (int q = 0; q < trained; ++q) {
+      MANYNETS_UNROLL
+      for (int q = 0; q < Net::num_params; ++q) {
+        if (q >= trained) continue;
         state.m[q] = hp.momentum * state.m[q] + grad.p[q];
         net.p[q] -= hp.learning_rate * state.m[q];
       }
@@ -295,7 +332,9 @@ MANYNETS_HD void update(Mlp<I, H, O, T>& net, const Mlp<I, H, O, T>& grad, OptSt
       // lr * sqrt(1 - beta2^t) / (1 - beta1^t) folds both bias corrections.
       const T first_correction = T(1) - state.beta1_power;
       const T second_correction = T(1) - state.beta2_power;
-      for (int q = 0; q < trained; ++q) {
+      MANYNETS_UNROLL
+      for (int q = 0; q < Net::num_params; ++q) {
+        if (q >= trained) continue;
         state.m[q] = hp.adam_beta1 * state.m[q] + (T(1) - hp.adam_beta1) * grad.p[q];
         state.v[q] = hp.adam_beta2 * state.v[q] + (T(1) - hp.adam_beta2) * grad.p[q] * grad.p[q];
         const T m_hat = Math::div(state.m[q], first_correction);
@@ -322,6 +361,16 @@ struct Outcome {
 MANYNETS_HD inline int online_sample(std::uint64_t seed, std::uint64_t id, std::int32_t step, int samples) {
   const std::uint32_t epoch = static_cast<std::uint32_t>(step / samples);
   return permuted_index(seed, id, epoch, step % samples, samples);
+}
+
+// The loss plus every parameter: not finite when the loss or a parameter is not
+// (the training loop's divergence test, shared with the SIMD loop of the cpu backend).
+template <int I, int H, int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T divergence_probe(const Mlp<I, H, O, T>& net, T loss) {
+  T sum = loss;
+  MANYNETS_UNROLL
+  for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q];
+  return sum;
 }
 
 // A recorder that records nothing, for runs without a curve.
@@ -356,10 +405,7 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
     }
     if (curve_every > 0 && step % curve_every == 0) record(step / curve_every, e.loss, e.abs_error);
 
-    T sum = e.loss;  // a non-finite parameter makes the sum non-finite
-    MANYNETS_UNROLL
-    for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q];
-    if (!isfinite(sum)) return {e.loss, e.abs_error, step, Status::diverged};
+    if (!isfinite(divergence_probe(net, e.loss))) return {e.loss, e.abs_error, step, Status::diverged};
     if (e.loss <= hp.target_loss) return {e.loss, e.abs_error, step, Status::converged};
     if (step >= hp.max_steps) return {e.loss, e.abs_error, step, Status::max_steps};
     update<Math>(net, grad, state, hp);

@@ -12,7 +12,7 @@
 namespace manynets {
 
 // What a random draw is for; part of the counter so the streams never overlap.
-enum class RandomPurpose : std::uint32_t { init = 1, shuffle = 2 };
+enum class RandomPurpose : std::uint32_t { init = 1, shuffle = 2, sweep_draw = 3 };
 
 // Four independent 32-bit words for (seed, network id, index, purpose).
 MANYNETS_HD inline r123::Philox4x32::ctr_type random_words(std::uint64_t seed, std::uint64_t id,

@@ -1,0 +1,331 @@
+// `manynets sweep`: builds a SweepSpec from the shared workload options (read as
+// lists and ranges), an optional JSON config file under them, and the sweep's
+// own flags; expands it, trains it in chunks with progress on a terminal, and
+// prints the summary (or its JSON), writing files and plots with --out.
+// run_sweep_job is also the default job's runner.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/format.hpp"
+
+namespace manynets {
+namespace cli {
+
+namespace {
+
+// Keys a config file may hold besides the spec's own.
+const std::vector<std::string> job_keys = {"backend", "threads", "out", "curves", "curve-every"};
+
+std::string percent(std::size_t part, std::size_t whole) {
+  return whole ? format_g(100.0 * static_cast<double>(part) / static_cast<double>(whole), 3) + "%" : "-";
+}
+
+std::string rate_text(double per_second) {
+  if (per_second >= 1e9) return format_g(per_second / 1e9, 3) + " G net-steps/s";
+  if (per_second >= 1e6) return format_g(per_second / 1e6, 3) + " M net-steps/s";
+  if (per_second >= 1e3) return format_g(per_second / 1e3, 3) + " k net-steps/s";
+  return format_g(per_second, 3) + " net-steps/s";
+}
+
+// A number shown with 4 significant digits; other text as it is.
+std::string short_value(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size() ? format_g(v, 4) : text;
+}
+
+std::string duration_text(double seconds) {
+  if (seconds < 90) return format_g(std::ceil(seconds), 3) + " s";
+  if (seconds < 5400) return format_g(std::ceil(seconds / 60), 3) + " min";
+  return format_g(seconds / 3600, 2) + " h";
+}
+
+// Which networks keep their loss curve: all, none, K spread evenly, or a list of ids.
+std::vector<std::uint64_t> curve_ids(const std::string& text, std::size_t networks) {
+  if (text == "all") return sample_ids(networks, networks);
+  if (text == "none") return {};
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) {
+    return sample_ids(networks, static_cast<std::size_t>(parse_whole_number("--curves", text, 0, 100000000)));
+  }
+  std::string list = text.rfind("ids:", 0) == 0 ? text.substr(4) : text;
+  if (list.find(',') == std::string::npos && text.rfind("ids:", 0) != 0) {
+    throw input_error(
+        "--curves expects all, none, a count K, or network ids as a list a,b,c (ids:a for one); got '" +
+        text + "'");
+  }
+  std::vector<std::uint64_t> ids;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t comma = list.find(',', pos);
+    const std::string cell = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const std::uint64_t id = static_cast<std::uint64_t>(
+        parse_whole_number("--curves", cell, 0, static_cast<std::int64_t>(networks ? networks - 1 : 0)));
+    if (networks == 0) throw input_error("--curves lists ids but the sweep has no networks");
+    ids.push_back(id);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return ids;
+}
+
+// Prints "  trained N/M networks (p%), rate, time left" over itself on a terminal.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled) {}
+  void update(std::size_t done, std::size_t total, double net_steps, double seconds) {
+    if (!enabled_) return;
+    std::string line = "  trained " + std::to_string(done) + "/" + std::to_string(total) + " networks (" +
+                       percent(done, total) + ")";
+    if (seconds > 0) line += ", " + rate_text(net_steps / seconds);
+    if (done > 0 && done < total && seconds > 2) {
+      line += ", about " +
+              duration_text(seconds * static_cast<double>(total - done) / static_cast<double>(done)) +
+              " left";
+    }
+    width_ = std::max(width_, line.size());
+    std::cerr << "\r" << pad_right(line, width_) << std::flush;
+  }
+  void clear() {
+    if (enabled_ && width_ > 0) std::cerr << "\r" << std::string(width_, ' ') << "\r" << std::flush;
+  }
+
+ private:
+  bool enabled_;
+  std::size_t width_ = 0;
+};
+
+std::string median_cell(double v, int digits) {
+  return std::isfinite(v) ? format_g(v, digits) : "-";
+}
+
+// The `manynets train` line that retrains the sweep's network `id` exactly.
+std::string reproduce_command(const SweepPlan& plan, const BestNetwork& best) {
+  std::map<std::string, std::string> hp(best.hyperparameters.begin(), best.hyperparameters.end());
+  const SweepSpec& s = plan.spec;
+  std::string line = "manynets train ";
+  line += s.data_path.empty() ? "--preset " + s.preset : "--data '" + s.data_path + "'";
+  line += " --shape " + hp["shape"] + " --lr " + hp["learning_rate"] + " --optimizer " + hp["optimizer"];
+  if (hp["optimizer"] == "momentum") line += " --momentum " + hp["momentum"];
+  line += " --hidden-activation " + hp["hidden_activation"] + " --output-activation " +
+          hp["output_activation"] + " --init " + hp["init"] + " --steps " + hp["max_steps"] +
+          " --target-loss " + hp["target_loss"] + " --train-biases " + hp["train_biases"] + " --mode " +
+          hp["mode"];
+  if (s.rule != Rule::backprop) line += std::string(" --rule ") + to_string(s.rule);
+  return line + " --seed " + std::to_string(s.seed) + " --id " + std::to_string(best.id);
+}
+
+void print_report(const SweepJob& job, const SweepPlan& plan, const SweepSummary& sum,
+                  std::size_t configurations) {
+  const std::vector<Hyperparameter> swept = swept_hyperparameters(plan);
+  std::string shapes;
+  for (const SweepGroup& g : plan.groups) shapes += (shapes.empty() ? "" : ", ") + to_string(g.shape);
+  if (!job.title.empty()) std::cout << job.title << "\n";
+  std::cout << "sweep of " << plan.workload << " (shape " << shapes << "): " << configurations
+            << (plan.spec.random > 0 ? " random configurations" : " configurations");
+  if (plan.spec.seeds > 1) std::cout << " x up to " << plan.spec.seeds << " seeds";
+  std::cout << " = " << sum.networks << " networks, backend " << sum.backend << "\n";
+  if (sum.networks > 0) {
+    std::string fixed;
+    for (int h = 0; h < hyperparameter_count; ++h) {
+      const auto hp = static_cast<Hyperparameter>(h);
+      if (std::find(swept.begin(), swept.end(), hp) != swept.end() || hp == Hyperparameter::shape) continue;
+      if (hp == Hyperparameter::momentum && plan.groups[0].batch.optimizer[0] != Optimizer::momentum)
+        continue;
+      fixed += (fixed.empty() ? "" : ", ") + std::string(to_string(hp)) + " " +
+               hyperparameter_text(plan, 0, 0, hp);
+    }
+    if (!fixed.empty()) std::cout << "  fixed: " << fixed << ", run seed " << plan.spec.seed << "\n";
+  }
+  std::cout << "  trained in " << format_g(sum.seconds, 3) << " s ("
+            << rate_text(sum.seconds > 0 ? sum.net_steps / sum.seconds : 0) << ")\n\n";
+  std::cout << sum.networks << " networks: converged " << sum.converged << " ("
+            << percent(sum.converged, sum.networks) << "), ran out of steps " << sum.ran_out << " ("
+            << percent(sum.ran_out, sum.networks) << "), diverged " << sum.diverged << " ("
+            << percent(sum.diverged, sum.networks) << ")\n";
+
+  for (const HyperparameterTable& t : sum.tables) {
+    std::size_t width = std::string(to_string(t.hyperparameter)).size();
+    for (const ValueStats& v : t.rows) width = std::max(width, short_value(v.value).size());
+    width += 2;
+    std::cout << "\n"
+              << pad_right(to_string(t.hyperparameter), width) << pad_left("networks", 10)
+              << pad_left("converged", 12) << pad_left("diverged", 10) << pad_left("median loss", 14)
+              << pad_left("median steps to target", 24) << "\n";
+    for (const ValueStats& v : t.rows) {
+      std::cout << pad_right(short_value(v.value), width) << pad_left(std::to_string(v.networks), 10)
+                << pad_left(percent(v.converged, v.networks), 12)
+                << pad_left(percent(v.diverged, v.networks), 10)
+                << pad_left(median_cell(v.median_loss, 4), 14)
+                << pad_left(median_cell(v.median_steps_to_target, 6), 24) << "\n";
+    }
+  }
+
+  if (!sum.best_configurations.empty() && !swept.empty()) {
+    std::cout << "\nbest configurations (highest success rate, then fewest median steps to target):\n";
+    int rank = 1;
+    for (const ConfigurationStats& c : sum.best_configurations) {
+      std::string what;
+      for (const auto& kv : c.hyperparameters) {
+        what += (what.empty() ? "" : ", ") + kv.first + " " + short_value(kv.second);
+      }
+      std::cout << "  " << rank++ << ". " << what << ": " << c.stats.converged << "/" << c.stats.networks
+                << " converged, median " << median_cell(c.stats.median_steps_to_target, 6)
+                << " steps to target, median loss " << median_cell(c.stats.median_loss, 4) << "\n";
+    }
+  }
+  if (sum.has_best) {
+    std::cout << "\nbest network: id " << sum.best.id << ", loss " << format_g(sum.best.loss, 4) << " after "
+              << sum.best.steps << " steps (" << to_string(sum.best.status) << ")\n"
+              << "  reproduce: " << reproduce_command(plan, sum.best) << "\n";
+  }
+}
+
+}  // namespace
+
+CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options) {
+  CLI::App* sweep = app.add_subcommand(
+      "sweep", "train a grid (or random sample) of networks over lists and ranges of hyperparameters");
+  add_network_options(*sweep, options.network);
+  auto add = [sweep](TextOption& t, const std::string& flag, const std::string& help,
+                     const std::string& type) {
+    t.option = sweep->add_option(flag, t.value, help)->type_name(type);
+  };
+  add(options.seeds, "--seeds", "replicates per configuration, each with its own random draws (default 1)",
+      "K");
+  add(options.random, "--random", "draw N configurations from the lists and ranges instead of the grid", "N");
+  add(options.config, "--config", "JSON file of options ({\"lr\": \"0.1:8:12:log\", ...}); flags override it",
+      "FILE");
+  add(options.out, "--out", "write runs.csv, summary.json, curves.csv and PNG plots into DIR", "DIR");
+  add(options.curves, "--curves", "loss curves to keep: all, none, K (a sample; default 24) or ids a,b,c",
+      "all|K|ids");
+  add(options.curve_every, "--curve-every", "record curves every R steps (default: about 300 points)", "R");
+  sweep->add_flag("--json", options.json, "print the summary as one JSON object instead of the report");
+  sweep->footer(
+      "Lists are a,b,c; ranges a:b:n (n values from a to b, linear; a > b runs downwards) or a:b:n:log.\n"
+      "Example: manynets sweep --preset xor --shape 2-2-1 --lr 0.1:8:12:log --init uniform:1 --seeds 500 \\\n"
+      "           --steps 5000 --target-loss 0.01 --out xor-sweep");
+  return sweep;
+}
+
+int run_sweep_command(const SweepOptions& options) {
+  const NetworkOptions& o = options.network;
+  std::vector<std::string> known = sweep_spec_keys();
+  known.insert(known.end(), job_keys.begin(), job_keys.end());
+  std::map<std::string, std::string> texts;
+  if (options.config.given()) texts = read_sweep_config(options.config.value, known);
+  const std::pair<const char*, const TextOption*> flags[] = {
+      {"preset", &o.preset},
+      {"data", &o.data},
+      {"shape", &o.shape},
+      {"lr", &o.learning_rate},
+      {"momentum", &o.momentum},
+      {"optimizer", &o.optimizer},
+      {"hidden-activation", &o.hidden_activation},
+      {"output-activation", &o.output_activation},
+      {"init", &o.init},
+      {"steps", &o.steps},
+      {"target-loss", &o.target_loss},
+      {"train-biases", &o.train_biases},
+      {"mode", &o.mode},
+      {"seed", &o.seed},
+      {"rule", &o.rule},
+      {"backend", &o.backend},
+      {"threads", &o.threads},
+      {"seeds", &options.seeds},
+      {"random", &options.random},
+      {"out", &options.out},
+      {"curves", &options.curves},
+      {"curve-every", &options.curve_every},
+  };
+  for (const auto& f : flags) {
+    if (f.second->given()) texts[f.first] = f.second->value;  // flags override the config file
+  }
+
+  SweepJob job;
+  job.spec = make_sweep_spec(texts);
+  if (texts.count("backend")) job.backend = texts["backend"];
+  if (texts.count("threads")) {
+    job.backend_options.threads =
+        static_cast<int>(parse_whole_number("--threads", texts["threads"], 0, 4096));
+  }
+  if (texts.count("out")) job.out_dir = texts["out"];
+  if (texts.count("curves")) job.curves = texts["curves"];
+  if (texts.count("curve-every")) {
+    job.curve_every = static_cast<std::int32_t>(
+        parse_whole_number("--curve-every", texts["curve-every"], 1, max_allowed_steps));
+  }
+  job.json = options.json;
+  return run_sweep_job(job);
+}
+
+int run_sweep_job(const SweepJob& job) {
+  const SweepPlan plan = expand(job.spec);
+  const std::unique_ptr<Backend> backend = make_backend(job.backend, job.backend_options);
+  const std::size_t networks = plan.networks();
+
+  if (!job.out_dir.empty()) {  // fail on an unusable directory before training, not after
+    std::error_code ec;
+    std::filesystem::create_directories(job.out_dir, ec);
+    if (!std::filesystem::is_directory(job.out_dir) || access(job.out_dir.c_str(), W_OK) != 0) {
+      throw input_error("cannot write into the output directory '" + job.out_dir + "'" +
+                        (ec ? ": " + ec.message() : std::string()) + "; give --out a writable directory");
+    }
+  }
+
+  SweepRunOptions run;
+  run.curve_ids = curve_ids(job.curves, networks);
+  run.curve_every = job.curve_every;
+  Progress progress(isatty(STDERR_FILENO) != 0);
+  run.progress = [&progress](std::size_t done, std::size_t total, double net_steps, double seconds) {
+    progress.update(done, total, net_steps, seconds);
+  };
+  const SweepResults results = run_sweep(plan, *backend, run);
+  progress.clear();
+  const SweepSummary summary = summarize(plan, results);
+
+  std::size_t configurations = 0;
+  for (const SweepGroup& g : plan.groups) {
+    for (std::size_t i = 0; i < g.batch.size(); ++i)
+      configurations += i == 0 || g.configuration[i] != g.configuration[i - 1];
+  }
+
+  std::vector<std::string> files;
+  PlotOutcome plots;
+  if (!job.out_dir.empty()) {
+    files = write_sweep_files(job.out_dir, plan, results, summary);
+    plots = make_plots(job.out_dir, default_plot_python(), default_plot_script());
+  }
+
+  if (job.json) {
+    std::cout << summary_json(summary) << "\n";
+    if (!job.out_dir.empty() && !plots.ok)
+      std::cerr << "manynets: note: plots skipped: " << plots.message << "\n";
+    return 0;
+  }
+  print_report(job, plan, summary, configurations);
+  if (!job.out_dir.empty()) {
+    std::cout << "\nfiles: " << join(files) << "\n";
+    if (plots.ok) {
+      std::cout << "plots: "
+                << (plots.files.empty() ? std::string("none (nothing to draw)") : join(plots.files)) << "\n";
+    } else {
+      std::cout << "plots: skipped: " << plots.message << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace manynets

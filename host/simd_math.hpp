@@ -1,0 +1,216 @@
+// The SIMD number type the cpu backend instantiates math.hpp on: Pack<K>, K
+// independent xsimd vectors of floats (one network per lane) whose every
+// operation is K independent vector instructions, so one thread keeps K
+// dependency chains in flight. Also its NumberOps and the two host SIMD math
+// policies. Host only: math.hpp itself never includes xsimd (nvcc compiles it).
+#pragma once
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+#include "manynets/math.hpp"
+
+namespace manynets {
+namespace simd {
+
+using Vec = xsimd::batch<float>;
+using VecMask = xsimd::batch_bool<float>;
+// Lanes of one vector: 16 with AVX-512, 8 with AVX2, 4 with SSE/NEON.
+constexpr int vector_width = static_cast<int>(Vec::size);
+
+// The name of the instruction set xsimd targets in this translation unit.
+inline const char* instruction_set() {
+  return xsimd::default_arch::name();
+}
+
+// ---- Mask<K>: a lane-wise condition of a Pack<K>
+
+template <int K>
+struct Mask {
+  VecMask m[K];
+
+  friend Mask operator&(const Mask& a, const Mask& b) {
+    Mask r;
+    for (int k = 0; k < K; ++k) r.m[k] = a.m[k] && b.m[k];
+    return r;
+  }
+  friend Mask operator|(const Mask& a, const Mask& b) {
+    Mask r;
+    for (int k = 0; k < K; ++k) r.m[k] = a.m[k] || b.m[k];
+    return r;
+  }
+  friend Mask operator!(const Mask& a) {
+    Mask r;
+    for (int k = 0; k < K; ++k) r.m[k] = !a.m[k];
+    return r;
+  }
+};
+
+template <int K>
+bool any(const Mask<K>& a) {
+  VecMask acc = a.m[0];
+  for (int k = 1; k < K; ++k) acc = acc || a.m[k];
+  return xsimd::any(acc);
+}
+
+// ---- Pack<K>: K vectors, K * vector_width lanes
+
+template <int K>
+struct Pack {
+  static_assert(K >= 1, "a Pack holds at least one vector");
+  static constexpr int lanes = K * vector_width;
+  Vec v[K];
+
+  Pack() = default;
+  Pack(float x) {  // NOLINT(google-explicit-constructor): math.hpp writes T(0), T(samples)
+    for (int k = 0; k < K; ++k) v[k] = Vec(x);
+  }
+
+  static Pack load(const float* p) {  // p: `lanes` floats
+    Pack r;
+    for (int k = 0; k < K; ++k) r.v[k] = Vec::load_unaligned(p + k * vector_width);
+    return r;
+  }
+  void store(float* p) const {
+    for (int k = 0; k < K; ++k) v[k].store_unaligned(p + k * vector_width);
+  }
+
+#define MANYNETS_PACK_ASSIGN_OP(op)             \
+  Pack& operator op(const Pack& o) {            \
+    for (int k = 0; k < K; ++k) v[k] op o.v[k]; \
+    return *this;                               \
+  }
+  MANYNETS_PACK_ASSIGN_OP(+=)
+  MANYNETS_PACK_ASSIGN_OP(-=)
+  MANYNETS_PACK_ASSIGN_OP(*=)
+  MANYNETS_PACK_ASSIGN_OP(/=)
+#undef MANYNETS_PACK_ASSIGN_OP
+
+  friend Pack operator+(Pack a, const Pack& b) {
+    return a += b;
+  }
+  friend Pack operator-(Pack a, const Pack& b) {
+    return a -= b;
+  }
+  friend Pack operator*(Pack a, const Pack& b) {
+    return a *= b;
+  }
+  friend Pack operator/(Pack a, const Pack& b) {
+    return a /= b;
+  }
+  friend Pack operator-(const Pack& a) {
+    Pack r;
+    for (int k = 0; k < K; ++k) r.v[k] = -a.v[k];
+    return r;
+  }
+
+#define MANYNETS_PACK_COMPARE(op)                            \
+  friend Mask<K> operator op(const Pack& a, const Pack& b) { \
+    Mask<K> r;                                               \
+    for (int k = 0; k < K; ++k) r.m[k] = a.v[k] op b.v[k];   \
+    return r;                                                \
+  }
+  MANYNETS_PACK_COMPARE(<)
+  MANYNETS_PACK_COMPARE(<=)
+  MANYNETS_PACK_COMPARE(>)
+#undef MANYNETS_PACK_COMPARE
+};
+
+// Lane-wise: a where the mask holds, else b.
+template <int K>
+Pack<K> select(const Mask<K>& m, const Pack<K>& a, const Pack<K>& b) {
+  Pack<K> r;
+  for (int k = 0; k < K; ++k) r.v[k] = xsimd::select(m.m[k], a.v[k], b.v[k]);
+  return r;
+}
+
+template <int K>
+Mask<K> is_finite(const Pack<K>& a) {
+  Mask<K> r;
+  for (int k = 0; k < K; ++k) r.m[k] = xsimd::isfinite(a.v[k]);
+  return r;
+}
+
+// Applies a Vec -> Vec function to each vector of a Pack.
+template <int K, class F>
+Pack<K> map(const Pack<K>& a, F f) {
+  Pack<K> r;
+  for (int k = 0; k < K; ++k) r.v[k] = f(a.v[k]);
+  return r;
+}
+
+// exp by Cephes' expf scheme written in xsimd operations: x = k ln2 + r with
+// |r| <= ln2 / 2 (ln2 split in two for an exact product), a degree-6
+// polynomial for e^r, and 2^k by xsimd::ldexp. Inputs are clamped to
+// [-87.3, 88.0] so that 2^k stays a normal float (NaN passes through); within
+// that range it agrees with std::exp to a few ulp (tests/test_cpu_backend.cpp
+// measures it). It is cheaper than xsimd::exp because it skips the special-value
+// handling that the clamp makes unnecessary.
+inline Vec exp_cephes(Vec x) {
+  x = xsimd::min(Vec(88.0f), x);  // min/max keep a NaN in the second operand
+  x = xsimd::max(Vec(-87.3f), x);
+  const Vec k = xsimd::nearbyint(x * Vec(1.44269504088896341f));
+  Vec r = xsimd::fma(k, Vec(-0.693359375f), x);
+  r = xsimd::fma(k, Vec(2.12194440e-4f), r);
+  Vec p = Vec(1.9875691500e-4f);
+  p = xsimd::fma(p, r, Vec(1.3981999507e-3f));
+  p = xsimd::fma(p, r, Vec(8.3334519073e-3f));
+  p = xsimd::fma(p, r, Vec(4.1665795894e-2f));
+  p = xsimd::fma(p, r, Vec(1.6666665459e-1f));
+  p = xsimd::fma(p, r, Vec(5.0000001201e-1f));
+  p = xsimd::fma(p, r * r, r) + Vec(1.0f);
+  return xsimd::ldexp(p, xsimd::to_int(k));
+}
+
+// ---- math policies for Pack<K>
+
+// xsimd's exp and tanh (a few ulp), IEEE division and square root.
+struct SimdPreciseMath {
+  template <int K>
+  static Pack<K> exp(const Pack<K>& x) {
+    return map(x, [](const Vec& a) { return xsimd::exp(a); });
+  }
+  template <int K>
+  static Pack<K> tanh(const Pack<K>& x) {
+    return map(x, [](const Vec& a) { return xsimd::tanh(a); });
+  }
+  template <int K>
+  static Pack<K> div(const Pack<K>& a, const Pack<K>& b) {
+    return a / b;
+  }
+  template <int K>
+  static Pack<K> sqrt(const Pack<K>& x) {
+    return map(x, [](const Vec& a) { return xsimd::sqrt(a); });
+  }
+};
+
+// MathMode::fast on the host: exp_cephes in place of xsimd::exp; the rest as precise.
+struct SimdFastMath : SimdPreciseMath {
+  template <int K>
+  static Pack<K> exp(const Pack<K>& x) {
+    return map(x, [](const Vec& a) { return exp_cephes(a); });
+  }
+};
+
+template <MathMode M>
+using SimdMathFor = typename std::conditional<M == MathMode::fast, SimdFastMath, SimdPreciseMath>::type;
+
+}  // namespace simd
+
+namespace math {
+
+// Pack<K>'s lane-wise versions of math.hpp's `?:` operations, same values as the
+// scalar ones lane by lane (abs differs only in the sign of a zero, which the
+// sums that use it starting from +0 cannot show).
+template <int K>
+struct NumberOps<simd::Pack<K>> {
+  using P = simd::Pack<K>;
+  static P relu(const P& z) { return simd::select(z > P(0.0f), z, P(0.0f)); }
+  static P positive_indicator(const P& y) { return simd::select(y > P(0.0f), P(1.0f), P(0.0f)); }
+  static P abs(const P& d) {
+    return simd::map(d, [](const simd::Vec& a) { return xsimd::abs(a); });
+  }
+};
+
+}  // namespace math
+}  // namespace manynets

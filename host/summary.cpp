@@ -1,0 +1,403 @@
+// Sweep summaries: counts by status, one table per swept hyperparameter (exact
+// values for a grid, bins for a random sweep's ranges), the best configurations
+// and network, and the summary as JSON (summary.json and `sweep --json`).
+#include "manynets/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "manynets/writers.hpp"
+
+namespace manynets {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr int random_bins = 10;  // rows of a random sweep's numeric range
+
+const NumberAxis* numeric_axis(const SweepSpec& spec, Hyperparameter h) {
+  switch (h) {
+    case Hyperparameter::learning_rate:
+      return &spec.learning_rate;
+    case Hyperparameter::momentum:
+      return &spec.momentum;
+    case Hyperparameter::max_steps:
+      return &spec.max_steps;
+    case Hyperparameter::target_loss:
+      return &spec.target_loss;
+    default:
+      return nullptr;
+  }
+}
+
+template <class T, class Key>
+std::size_t distinct_by(const std::vector<T>& values, Key key) {
+  std::vector<std::string> seen;
+  for (const T& v : values) {
+    const std::string k = key(v);
+    if (std::find(seen.begin(), seen.end(), k) == seen.end()) seen.push_back(k);
+  }
+  return seen.size();
+}
+
+// Accumulates one row's networks; medians are taken at the end.
+struct RowAccumulator {
+  ValueStats stats;
+  std::vector<double> losses, steps;
+  void add(double loss, Status status, std::int32_t step_count) {
+    ++stats.networks;
+    if (std::isfinite(loss)) losses.push_back(loss);
+    if (status == Status::converged) {
+      ++stats.converged;
+      steps.push_back(step_count);
+    } else if (status == Status::diverged) {
+      ++stats.diverged;
+    }
+  }
+  ValueStats finish() {
+    stats.median_loss = median_of(losses);
+    stats.median_steps_to_target = median_of(steps);
+    return stats;
+  }
+};
+
+// Orders by success rate, then fewer median steps, then lower median loss (NaN last).
+bool better(const ValueStats& a, const ValueStats& b) {
+  if (a.success_rate() != b.success_rate()) return a.success_rate() > b.success_rate();
+  const auto less = [](double x, double y) {
+    if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+    return x < y;
+  };
+  if (a.median_steps_to_target != b.median_steps_to_target) {
+    if (less(a.median_steps_to_target, b.median_steps_to_target)) return true;
+    if (less(b.median_steps_to_target, a.median_steps_to_target)) return false;
+  }
+  return less(a.median_loss, b.median_loss);
+}
+
+// A bin edge for people: 4 significant digits.
+std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json pairs_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& kv : pairs) j[kv.first] = kv.second;
+  return j;
+}
+
+nlohmann::json stats_json(const ValueStats& s) {
+  return {{"value", s.value},
+          {"number", number_or_null(s.number)},
+          {"networks", s.networks},
+          {"converged", s.converged},
+          {"diverged", s.diverged},
+          {"success_rate", s.success_rate()},
+          {"median_loss", number_or_null(s.median_loss)},
+          {"median_steps_to_target", number_or_null(s.median_steps_to_target)}};
+}
+
+nlohmann::json network_json(const BestNetwork& b) {
+  return {{"id", b.id},
+          {"hyperparameters", pairs_json(b.hyperparameters)},
+          {"loss", number_or_null(b.loss)},
+          {"steps", b.steps},
+          {"status", to_string(b.status)}};
+}
+
+}  // namespace
+
+const char* to_string(Hyperparameter h) {
+  static const char* const names[hyperparameter_count] = {"shape",
+                                                          "learning_rate",
+                                                          "momentum",
+                                                          "optimizer",
+                                                          "hidden_activation",
+                                                          "output_activation",
+                                                          "init",
+                                                          "max_steps",
+                                                          "target_loss",
+                                                          "train_biases",
+                                                          "mode"};
+  const int k = static_cast<int>(h);
+  return k >= 0 && k < hyperparameter_count ? names[k] : "unknown";
+}
+
+bool is_numeric(Hyperparameter h) {
+  return h == Hyperparameter::learning_rate || h == Hyperparameter::momentum ||
+         h == Hyperparameter::max_steps || h == Hyperparameter::target_loss;
+}
+
+double hyperparameter_number(const SweepPlan& plan, std::size_t g, std::size_t i, Hyperparameter h) {
+  const Batch& b = plan.groups[g].batch;
+  switch (h) {
+    case Hyperparameter::learning_rate:
+      return b.learning_rate[i];
+    case Hyperparameter::momentum:
+      return b.momentum[i];
+    case Hyperparameter::max_steps:
+      return b.max_steps[i];
+    case Hyperparameter::target_loss:
+      return b.target_loss[i];
+    default:
+      return nan;
+  }
+}
+
+std::string hyperparameter_text(const SweepPlan& plan, std::size_t g, std::size_t i, Hyperparameter h) {
+  const SweepGroup& group = plan.groups[g];
+  const Batch& b = group.batch;
+  switch (h) {
+    case Hyperparameter::shape:
+      return to_string(group.shape);
+    case Hyperparameter::optimizer:
+      return to_string(b.optimizer[i]);
+    case Hyperparameter::hidden_activation:
+      return to_string(b.hidden_activation[i]);
+    case Hyperparameter::output_activation:
+      return to_string(b.output_activation[i]);
+    case Hyperparameter::init:
+      return to_string(plan.spec.inits[group.init[i]]);
+    case Hyperparameter::train_biases:
+      return b.train_biases[i] ? "on" : "off";
+    case Hyperparameter::mode:
+      return to_string(b.mode[i]);
+    default:
+      return number_text(hyperparameter_number(plan, g, i, h));
+  }
+}
+
+std::vector<Hyperparameter> swept_hyperparameters(const SweepPlan& plan) {
+  const SweepSpec& s = plan.spec;
+  const bool random = s.random > 0;
+  const auto name = [](auto v) { return std::string(to_string(v)); };
+  std::vector<Hyperparameter> out;
+  if (distinct_by(s.shapes, [](const Shape& v) { return to_string(v); }) > 1)
+    out.push_back(Hyperparameter::shape);
+  if (s.learning_rate.varies(random)) out.push_back(Hyperparameter::learning_rate);
+  if (s.momentum.varies(random)) out.push_back(Hyperparameter::momentum);
+  if (distinct_by(s.optimizers, name) > 1) out.push_back(Hyperparameter::optimizer);
+  if (distinct_by(s.hidden_activations, name) > 1) out.push_back(Hyperparameter::hidden_activation);
+  if (distinct_by(s.output_activations, name) > 1) out.push_back(Hyperparameter::output_activation);
+  if (distinct_by(s.inits, [](const InitSpec& v) { return to_string(v); }) > 1)
+    out.push_back(Hyperparameter::init);
+  if (s.max_steps.varies(random)) out.push_back(Hyperparameter::max_steps);
+  if (s.target_loss.varies(random)) out.push_back(Hyperparameter::target_loss);
+  if (distinct_by(s.train_biases, [](bool v) { return std::string(v ? "on" : "off"); }) > 1)
+    out.push_back(Hyperparameter::train_biases);
+  if (distinct_by(s.modes, name) > 1) out.push_back(Hyperparameter::mode);
+  return out;
+}
+
+double median_of(std::vector<double>& values) {
+  if (values.empty()) return nan;
+  const std::size_t m = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(m), values.end());
+  const double upper = values[m];
+  if (values.size() % 2) return upper;
+  const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(m));
+  return 0.5 * (lower + upper);
+}
+
+SweepSummary summarize(const SweepPlan& plan, const SweepResults& results, std::size_t best_count) {
+  SweepSummary sum;
+  sum.workload = plan.workload;
+  sum.backend = results.backend;
+  sum.seconds = results.seconds;
+  sum.net_steps = results.net_steps;
+  const std::vector<Hyperparameter> swept = swept_hyperparameters(plan);
+  const bool random = plan.spec.random > 0;
+
+  // Counts and the best network.
+  bool have_best = false;
+  std::size_t best_g = 0, best_i = 0;
+  for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+    const Results& r = results.results[g];
+    for (std::size_t i = 0; i < r.n; ++i) {
+      ++sum.networks;
+      if (r.status[i] == Status::converged) {
+        ++sum.converged;
+      } else if (r.status[i] == Status::diverged) {
+        ++sum.diverged;
+      } else {
+        ++sum.ran_out;
+      }
+      if (!std::isfinite(r.loss[i])) continue;
+      bool wins = !have_best;
+      if (have_best) {
+        const Results& rb = results.results[best_g];
+        const bool c = r.status[i] == Status::converged, cb = rb.status[best_i] == Status::converged;
+        if (c != cb) {
+          wins = c;
+        } else if (c && r.steps[i] != rb.steps[best_i]) {
+          wins = r.steps[i] < rb.steps[best_i];
+        } else {
+          wins = r.loss[i] < rb.loss[best_i];
+        }
+      }
+      if (wins) {
+        have_best = true;
+        best_g = g;
+        best_i = i;
+      }
+    }
+  }
+  if (have_best) {
+    sum.has_best = true;
+    const SweepGroup& g = plan.groups[best_g];
+    const Results& r = results.results[best_g];
+    sum.best.id = g.batch.first_id + best_i;
+    for (int h = 0; h < hyperparameter_count; ++h) {
+      const auto hp = static_cast<Hyperparameter>(h);
+      sum.best.hyperparameters.emplace_back(to_string(hp), hyperparameter_text(plan, best_g, best_i, hp));
+    }
+    sum.best.hyperparameters.emplace_back("seed", std::to_string(plan.spec.seed));
+    sum.best.hyperparameters.emplace_back("replicate", std::to_string(g.replicate[best_i]));
+    sum.best.loss = r.loss[best_i];
+    sum.best.steps = r.steps[best_i];
+    sum.best.status = r.status[best_i];
+  }
+
+  // One table per swept hyperparameter.
+  for (Hyperparameter h : swept) {
+    HyperparameterTable table;
+    table.hyperparameter = h;
+    const NumberAxis* axis = numeric_axis(plan.spec, h);
+    table.binned = random && axis != nullptr && axis->kind != NumberAxis::Kind::list;
+    std::vector<RowAccumulator> rows;
+    if (table.binned) {
+      const bool log = axis->kind == NumberAxis::Kind::log;
+      const double lo = std::min(axis->low, axis->high), hi = std::max(axis->low, axis->high);
+      const auto at = [&](double f) { return log ? lo * std::pow(hi / lo, f) : lo + (hi - lo) * f; };
+      rows.resize(random_bins);
+      for (int k = 0; k < random_bins; ++k) {
+        const double a = at(static_cast<double>(k) / random_bins),
+                     b = at(static_cast<double>(k + 1) / random_bins);
+        rows[k].stats.value =
+            "[" + short_number(a) + ", " + short_number(b) + (k + 1 == random_bins ? "]" : ")");
+        rows[k].stats.number = log ? std::sqrt(a * b) : 0.5 * (a + b);
+      }
+      for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+        const Results& r = results.results[g];
+        for (std::size_t i = 0; i < r.n; ++i) {
+          const double v = hyperparameter_number(plan, g, i, h);
+          double f = hi > lo ? (log ? std::log(v / lo) / std::log(hi / lo) : (v - lo) / (hi - lo)) : 0.0;
+          const int k = std::min(random_bins - 1, std::max(0, static_cast<int>(f * random_bins)));
+          rows[k].add(r.loss[i], r.status[i], r.steps[i]);
+        }
+      }
+    } else if (axis != nullptr) {
+      std::map<double, RowAccumulator> by_value;
+      for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+        const Results& r = results.results[g];
+        for (std::size_t i = 0; i < r.n; ++i) {
+          by_value[hyperparameter_number(plan, g, i, h)].add(r.loss[i], r.status[i], r.steps[i]);
+        }
+      }
+      for (auto& kv : by_value) {
+        kv.second.stats.value = number_text(kv.first);
+        kv.second.stats.number = kv.first;
+        rows.push_back(std::move(kv.second));
+      }
+    } else {
+      std::vector<std::string> order;  // first appearance, which follows the spec's lists
+      std::map<std::string, RowAccumulator> by_text;
+      for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+        const Results& r = results.results[g];
+        for (std::size_t i = 0; i < r.n; ++i) {
+          const std::string v = hyperparameter_text(plan, g, i, h);
+          auto it = by_text.find(v);
+          if (it == by_text.end()) {
+            order.push_back(v);
+            it = by_text.emplace(v, RowAccumulator{}).first;
+            it->second.stats.value = v;
+            it->second.stats.number = nan;
+          }
+          it->second.add(r.loss[i], r.status[i], r.steps[i]);
+        }
+      }
+      for (const std::string& v : order) rows.push_back(std::move(by_text[v]));
+    }
+    for (RowAccumulator& row : rows) {
+      if (row.stats.networks > 0 || table.binned) table.rows.push_back(row.finish());
+    }
+    sum.tables.push_back(std::move(table));
+  }
+
+  // Configurations: consecutive networks with one configuration number.
+  std::vector<ConfigurationStats> configs;
+  for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+    const SweepGroup& group = plan.groups[g];
+    const Results& r = results.results[g];
+    for (std::size_t i = 0; i < r.n;) {
+      RowAccumulator acc;
+      std::size_t j = i;
+      for (; j < r.n && group.configuration[j] == group.configuration[i]; ++j)
+        acc.add(r.loss[j], r.status[j], r.steps[j]);
+      ConfigurationStats c;
+      c.configuration = group.configuration[i];
+      c.first_id = group.batch.first_id + i;
+      c.stats = acc.finish();
+      for (Hyperparameter h : swept)
+        c.hyperparameters.emplace_back(to_string(h), hyperparameter_text(plan, g, i, h));
+      configs.push_back(std::move(c));
+      i = j;
+    }
+  }
+  const std::size_t keep = std::min(best_count, configs.size());
+  std::partial_sort(
+      configs.begin(), configs.begin() + static_cast<std::ptrdiff_t>(keep), configs.end(),
+      [](const ConfigurationStats& a, const ConfigurationStats& b) { return better(a.stats, b.stats); });
+  configs.resize(keep);
+  sum.best_configurations = std::move(configs);
+  return sum;
+}
+
+std::string summary_json(const SweepSummary& s) {
+  nlohmann::json j;
+  j["workload"] = s.workload;
+  j["backend"] = s.backend;
+  j["networks"] = s.networks;
+  j["converged"] = s.converged;
+  j["ran_out"] = s.ran_out;
+  j["diverged"] = s.diverged;
+  j["seconds"] = s.seconds;
+  j["net_steps_per_second"] = number_or_null(s.seconds > 0 ? s.net_steps / s.seconds : nan);
+  j["best"] = s.has_best ? network_json(s.best) : nlohmann::json(nullptr);
+  j["swept"] = nlohmann::json::array();
+  j["tables"] = nlohmann::json::array();
+  for (const HyperparameterTable& t : s.tables) {
+    j["swept"].push_back(to_string(t.hyperparameter));
+    nlohmann::json rows = nlohmann::json::array();
+    for (const ValueStats& v : t.rows) rows.push_back(stats_json(v));
+    j["tables"].push_back({{"hyperparameter", to_string(t.hyperparameter)},
+                           {"numeric", is_numeric(t.hyperparameter)},
+                           {"binned", t.binned},
+                           {"rows", rows}});
+  }
+  j["best_configurations"] = nlohmann::json::array();
+  for (const ConfigurationStats& c : s.best_configurations) {
+    nlohmann::json cj = stats_json(c.stats);
+    cj.erase("value");
+    cj.erase("number");
+    cj["configuration"] = c.configuration;
+    cj["first_id"] = c.first_id;
+    cj["hyperparameters"] = pairs_json(c.hyperparameters);
+    j["best_configurations"].push_back(cj);
+  }
+  return j.dump(2);
+}
+
+}  // namespace manynets

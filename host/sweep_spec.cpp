@@ -1,0 +1,582 @@
+// Sweep specs: parsing value lists and ranges, option texts and JSON config
+// files into a SweepSpec, and expanding a spec into one Batch per shape with
+// global network ids (grid product or random draws from Philox).
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "manynets/error.hpp"
+#include "manynets/presets.hpp"
+#include "manynets/random.hpp"
+#include "manynets/shapes.hpp"
+#include "manynets/sweep.hpp"
+#include "manynets/writers.hpp"
+
+namespace manynets {
+
+namespace {
+
+// The most values one range may expand to.
+constexpr long long max_range_values = 10000000;
+
+std::string in_quotes(const std::string& text) {
+  return "'" + text + "'";
+}
+
+// Splits on ','; an empty cell ("0.1,,0.5" or a trailing comma) is an error.
+std::vector<std::string> split_list(const std::string& option, const std::string& text) {
+  std::vector<std::string> cells;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', pos);
+    cells.push_back(text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (cells.back().empty()) {
+      throw input_error("--" + option + " " + in_quotes(text) +
+                        " has an empty value; write a list as a,b,c with no empty entries");
+    }
+    if (comma == std::string::npos) return cells;
+    pos = comma + 1;
+  }
+}
+
+// A plain finite decimal ("0.5", "1e-3"); no hex, spaces, nan or inf.
+double parse_decimal(const std::string& option, const std::string& whole, const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of("0123456789+-.eE") == std::string::npos;
+  errno = 0;
+  char* end = nullptr;
+  const double v = plain ? std::strtod(text.c_str(), &end) : 0.0;
+  if (!plain || end != text.c_str() + text.size() || !std::isfinite(v)) {
+    throw input_error("--" + option + " " + in_quotes(whole) + ": " + in_quotes(text) +
+                      " is not a finite number; use lists a,b,c or ranges a:b:n or a:b:n:log");
+  }
+  return v;
+}
+
+long long parse_count(const std::string& option, const std::string& whole, const std::string& text,
+                      long long min, long long max) {
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  errno = 0;
+  const long long v = digits && text.size() < 19 ? std::strtoll(text.c_str(), nullptr, 10) : -1;
+  if (!digits || v < min || v > max) {
+    throw input_error("--" + option + " " + in_quotes(whole) + ": " + in_quotes(text) +
+                      " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return v;
+}
+
+// Checks every grid value (and a range's ends) against [min, max] or [min, max).
+void check_axis(const std::string& option, const std::string& text, const NumberAxis& axis, double min,
+                double max, bool max_open, const std::string& advice) {
+  std::vector<double> all = axis.values;
+  if (axis.kind != NumberAxis::Kind::list) {
+    all.push_back(axis.low);
+    all.push_back(axis.high);
+  }
+  for (double v : all) {
+    if (v < min || v > max || (max_open && v == max)) {
+      throw input_error("--" + option + " " + in_quotes(text) + ": value " + number_text(v) +
+                        " is out of range; " + advice);
+    }
+  }
+}
+
+template <class T>
+std::vector<T> parse_names(const std::string& option, const std::string& text,
+                           T (*parse)(const std::string&)) {
+  std::vector<T> out;
+  for (const std::string& cell : split_list(option, text)) out.push_back(parse(cell));
+  return out;
+}
+
+template <class T>
+std::size_t distinct_count(const std::vector<T>& values) {
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    if (std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values[k]) ==
+        values.begin() + static_cast<std::ptrdiff_t>(k))
+      ++n;
+  }
+  return n;
+}
+
+// One configuration: a value (or index into its list) for every axis.
+struct Config {
+  std::uint32_t shape = 0, optimizer = 0, hidden = 0, output = 0, init = 0, biases = 0, mode = 0;
+  double learning_rate = 0, momentum = 0, max_steps = 0, target_loss = 0;
+};
+
+// Axis order of the grid (and the index of each axis' random draws).
+enum Axis : std::uint32_t {
+  ax_shape,
+  ax_lr,
+  ax_momentum,
+  ax_optimizer,
+  ax_hidden,
+  ax_output,
+  ax_init,
+  ax_steps,
+  ax_target,
+  ax_biases,
+  ax_mode,
+  axis_count
+};
+
+std::int32_t step_count(double v) {
+  return static_cast<std::int32_t>(std::llround(std::min<double>(std::max(v, 0.0), max_allowed_steps)));
+}
+
+}  // namespace
+
+// ---- NumberAxis
+
+NumberAxis NumberAxis::single(double v) {
+  return list({v});
+}
+
+NumberAxis NumberAxis::list(std::vector<double> v) {
+  NumberAxis a;
+  a.kind = Kind::list;
+  a.values = std::move(v);
+  if (!a.values.empty()) {
+    a.low = *std::min_element(a.values.begin(), a.values.end());
+    a.high = *std::max_element(a.values.begin(), a.values.end());
+  }
+  return a;
+}
+
+NumberAxis NumberAxis::linear(double first, double last, int n) {
+  NumberAxis a;
+  a.kind = Kind::linear;
+  a.low = first;
+  a.high = last;
+  for (int k = 0; k < n; ++k) a.values.push_back(n == 1 ? first : first + (last - first) * k / (n - 1));
+  if (n > 1) a.values.back() = last;
+  return a;
+}
+
+NumberAxis NumberAxis::log(double first, double last, int n) {
+  NumberAxis a;
+  a.kind = Kind::log;
+  a.low = first;
+  a.high = last;
+  const double lf = std::log(first), ll = std::log(last);
+  for (int k = 0; k < n; ++k) a.values.push_back(n == 1 ? first : std::exp(lf + (ll - lf) * k / (n - 1)));
+  if (!a.values.empty()) a.values.front() = first;
+  if (n > 1) a.values.back() = last;
+  return a;
+}
+
+bool NumberAxis::varies(bool random) const {
+  if (random && kind != Kind::list) return low != high;
+  return distinct_count(values) > 1;
+}
+
+double NumberAxis::draw(double u) const {
+  switch (kind) {
+    case Kind::linear:
+      return low + u * (high - low);
+    case Kind::log:
+      return std::exp(std::log(low) + u * (std::log(high) - std::log(low)));
+    case Kind::list:
+    default: {
+      const std::size_t k = std::min(values.size() - 1, static_cast<std::size_t>(u * values.size()));
+      return values[k];
+    }
+  }
+}
+
+NumberAxis parse_number_axis(const std::string& option, const std::string& text) {
+  if (text.empty()) throw input_error("--" + option + " needs a value, a list a,b,c or a range a:b:n[:log]");
+  if (text.find(':') == std::string::npos) {
+    std::vector<double> values;
+    for (const std::string& cell : split_list(option, text))
+      values.push_back(parse_decimal(option, text, cell));
+    return NumberAxis::list(std::move(values));
+  }
+  if (text.find(',') != std::string::npos) {
+    throw input_error("--" + option + " " + in_quotes(text) +
+                      " mixes a list and a range; give either a,b,c or a:b:n[:log]");
+  }
+  std::vector<std::string> parts;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t colon = text.find(':', pos);
+    parts.push_back(text.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos));
+    if (colon == std::string::npos) break;
+    pos = colon + 1;
+  }
+  if (parts.size() < 3 || parts.size() > 4 || (parts.size() == 4 && parts[3] != "log")) {
+    throw input_error("--" + option + " " + in_quotes(text) +
+                      " is not a range; write a:b:n (n values from a to b) or a:b:n:log (log-spaced)");
+  }
+  const double first = parse_decimal(option, text, parts[0]);
+  const double last = parse_decimal(option, text, parts[1]);
+  const int n = static_cast<int>(parse_count(option, text, parts[2], 1, max_range_values));
+  if (parts.size() == 4) {
+    if (!(first > 0 && last > 0)) {
+      throw input_error("--" + option + " " + in_quotes(text) + ": a log range needs both ends > 0");
+    }
+    return NumberAxis::log(first, last, n);
+  }
+  return NumberAxis::linear(first, last, n);
+}
+
+// ---- option texts and config files
+
+const std::vector<std::string>& sweep_spec_keys() {
+  static const std::vector<std::string> keys = {"preset",
+                                                "data",
+                                                "shape",
+                                                "lr",
+                                                "momentum",
+                                                "optimizer",
+                                                "hidden-activation",
+                                                "output-activation",
+                                                "init",
+                                                "steps",
+                                                "target-loss",
+                                                "train-biases",
+                                                "mode",
+                                                "seeds",
+                                                "random",
+                                                "seed",
+                                                "rule"};
+  return keys;
+}
+
+SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
+  SweepSpec spec;
+  const auto get = [&texts](const char* key, std::string& value) {
+    const auto it = texts.find(key);
+    if (it == texts.end()) return false;
+    value = it->second;
+    return true;
+  };
+  std::string t;
+  if (get("preset", t)) {
+    if (t.find(',') != std::string::npos)
+      throw input_error("--preset takes one preset per sweep, got " + in_quotes(t));
+    spec.preset = t;
+  }
+  if (get("data", t)) spec.data_path = t;
+  if (get("shape", t)) {
+    for (const std::string& cell : split_list("shape", t)) spec.shapes.push_back(parse_shape(cell));
+  }
+  if (get("lr", t)) {
+    spec.learning_rate = parse_number_axis("lr", t);
+    check_axis("lr", t, spec.learning_rate, 0, HUGE_VAL, false, "learning rates must be >= 0");
+  }
+  if (get("momentum", t)) {
+    spec.momentum = parse_number_axis("momentum", t);
+    check_axis("momentum", t, spec.momentum, 0, 1, true, "momentum must be in [0, 1)");
+  }
+  if (get("steps", t)) {
+    spec.max_steps = parse_number_axis("steps", t);
+    check_axis("steps", t, spec.max_steps, 0, max_allowed_steps, false,
+               "step counts must be from 0 to " + std::to_string(max_allowed_steps));
+    if (spec.max_steps.kind == NumberAxis::Kind::list) {
+      for (double v : spec.max_steps.values) {
+        if (v != std::floor(v))
+          throw input_error("--steps " + in_quotes(t) + ": " + number_text(v) +
+                            " is not a whole number of steps");
+      }
+    }
+    for (double& v : spec.max_steps.values) v = step_count(v);  // ranges land on whole steps
+  }
+  if (get("target-loss", t)) {
+    spec.target_loss = parse_number_axis("target-loss", t);
+    check_axis("target-loss", t, spec.target_loss, 0, HUGE_VAL, false, "target losses must be >= 0");
+  }
+  if (get("optimizer", t)) spec.optimizers = parse_names("optimizer", t, parse_optimizer);
+  if (get("hidden-activation", t))
+    spec.hidden_activations = parse_names("hidden-activation", t, parse_activation);
+  if (get("output-activation", t))
+    spec.output_activations = parse_names("output-activation", t, parse_activation);
+  if (get("init", t)) spec.inits = parse_names("init", t, parse_init);
+  if (get("train-biases", t)) {
+    for (const std::string& cell : split_list("train-biases", t)) {
+      if (cell != "on" && cell != "off")
+        throw input_error("--train-biases expects on, off or on,off, got " + in_quotes(t));
+      spec.train_biases.push_back(cell == "on");
+    }
+  }
+  if (get("mode", t)) spec.modes = parse_names("mode", t, parse_mode);
+  if (get("seeds", t)) spec.seeds = static_cast<int>(parse_count("seeds", t, t, 1, 1000000));
+  if (get("random", t)) {
+    spec.random = static_cast<std::size_t>(parse_count("random", t, t, 1, max_sweep_networks));
+  }
+  if (get("seed", t)) {
+    const bool digits =
+        !t.empty() && t.size() <= 20 && t.find_first_not_of("0123456789") == std::string::npos;
+    errno = 0;
+    const unsigned long long v = digits ? std::strtoull(t.c_str(), nullptr, 10) : 0;
+    if (!digits || errno == ERANGE)
+      throw input_error("--seed expects a whole number >= 0, got " + in_quotes(t));
+    spec.seed = v;
+  }
+  if (get("rule", t)) spec.rule = parse_rule(t);
+  return spec;
+}
+
+std::map<std::string, std::string> read_sweep_config(const std::string& path,
+                                                     const std::vector<std::string>& known_keys) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw input_error("cannot read the config file '" + path + "': " + std::strerror(errno) +
+                      "; give --config a readable JSON file");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string why = e.what();
+    for (char& c : why) c = c == '\n' ? ' ' : c;
+    throw input_error("config file '" + path + "' is not valid JSON: " + why);
+  }
+  if (!j.is_object()) {
+    throw input_error("config file '" + path +
+                      "' must hold one JSON object such as {\"lr\": \"0.1:2:8:log\"}");
+  }
+  std::map<std::string, std::string> texts;
+  std::string known;
+  for (const std::string& k : known_keys) known += (known.empty() ? "" : ", ") + k;
+  const auto scalar = [&path](const std::string& key, const nlohmann::json& v) -> std::string {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_boolean()) return v.get<bool>() ? "on" : "off";
+    if (v.is_number_integer()) return v.dump();
+    if (v.is_number()) return number_text(v.get<double>());
+    throw input_error("config file '" + path + "': \"" + key + "\" has a value " + v.dump() +
+                      " that is not a string, number or boolean");
+  };
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (std::find(known_keys.begin(), known_keys.end(), it.key()) == known_keys.end()) {
+      throw input_error("config file '" + path + "': unknown key \"" + it.key() + "\"; keys are " + known);
+    }
+    if (it.value().is_array()) {
+      std::string joined;
+      for (const nlohmann::json& v : it.value()) joined += (joined.empty() ? "" : ",") + scalar(it.key(), v);
+      texts[it.key()] = joined;
+    } else {
+      texts[it.key()] = scalar(it.key(), it.value());
+    }
+  }
+  return texts;
+}
+
+// ---- expansion
+
+std::size_t SweepPlan::networks() const {
+  std::size_t n = 0;
+  for (const SweepGroup& g : groups) n += g.batch.size();
+  return n;
+}
+
+SweepPlan expand(const SweepSpec& input) {
+  SweepPlan plan;
+  plan.spec = input;
+  SweepSpec& spec = plan.spec;
+  if (spec.seeds < 1) throw input_error("--seeds must be at least 1, got " + std::to_string(spec.seeds));
+
+  // The workload: a dataset per shape and the defaults every empty axis takes.
+  std::vector<Dataset> datasets;
+  NetworkConfig base;
+  InitSpec base_init;
+  if (!spec.data_path.empty()) {
+    if (!spec.preset.empty()) throw input_error("--preset and --data exclude each other; give one of them");
+    if (spec.shapes.empty()) {
+      throw input_error("--data needs --shape I-H-O to know its columns (e.g. --shape 2-2-1 for x1,x2,t1)");
+    }
+    for (const Shape& s : spec.shapes) {
+      if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});  // throws, naming the compiled shapes
+      datasets.push_back(load_csv(spec.data_path, s.inputs, s.outputs));
+    }
+    base_init = InitSpec{InitSpec::Kind::uniform, 1.0};
+    plan.workload = "data " + spec.data_path;
+  } else {
+    if (spec.preset.empty()) spec.preset = "seed";
+    if (spec.shapes.empty()) spec.shapes.push_back(make_preset(spec.preset).shape);
+    for (const Shape& s : spec.shapes) {
+      if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});
+      Preset p = make_preset(spec.preset, &s);
+      base = p.config;
+      base_init = p.init;
+      datasets.push_back(std::move(p.data));
+    }
+    plan.workload = "preset " + spec.preset;
+  }
+  for (std::size_t k = 0; k < spec.shapes.size(); ++k) {
+    for (std::size_t j = 0; j < k; ++j) {
+      if (spec.shapes[j] == spec.shapes[k])
+        throw input_error("--shape lists " + to_string(spec.shapes[k]) + " twice; list each shape once");
+    }
+  }
+
+  if (spec.learning_rate.empty()) spec.learning_rate = NumberAxis::single(base.learning_rate);
+  if (spec.momentum.empty()) spec.momentum = NumberAxis::single(base.momentum);
+  if (spec.max_steps.empty()) spec.max_steps = NumberAxis::single(base.max_steps);
+  if (spec.target_loss.empty()) spec.target_loss = NumberAxis::single(base.target_loss);
+  if (spec.optimizers.empty()) spec.optimizers = {base.optimizer};
+  if (spec.hidden_activations.empty()) spec.hidden_activations = {base.hidden_activation};
+  if (spec.output_activations.empty()) spec.output_activations = {base.output_activation};
+  if (spec.inits.empty()) spec.inits = {base_init};
+  if (spec.train_biases.empty()) spec.train_biases = {base.train_biases};
+  if (spec.modes.empty()) spec.modes = {base.mode};
+  if (spec.inits.size() > 65535) throw input_error("--init lists more than 65535 initialisations");
+  for (const InitSpec& init : spec.inits) {
+    if (init.kind == InitSpec::Kind::seed) {
+      for (const Shape& s : spec.shapes) {
+        if (s != Shape{2, 2, 2})
+          throw input_error("init 'seed' holds the worked example's 2-2-2 weights and does not fit shape " +
+                            to_string(s) + "; use uniform:A, normal:S or xavier");
+      }
+    }
+  }
+
+  const std::size_t sizes[axis_count] = {spec.shapes.size(),
+                                         spec.learning_rate.values.size(),
+                                         spec.momentum.values.size(),
+                                         spec.optimizers.size(),
+                                         spec.hidden_activations.size(),
+                                         spec.output_activations.size(),
+                                         spec.inits.size(),
+                                         spec.max_steps.values.size(),
+                                         spec.target_loss.values.size(),
+                                         spec.train_biases.size(),
+                                         spec.modes.size()};
+  const auto too_many = [] {
+    return input_error("the sweep has more than " + std::to_string(max_sweep_networks) +
+                       " networks; use fewer values, fewer --seeds, or --random N");
+  };
+  std::uint64_t configurations = 1;
+  if (spec.random > 0) {
+    configurations = spec.random;
+  } else {
+    for (std::size_t s : sizes) {
+      if (s > max_sweep_networks || configurations * s > max_sweep_networks) throw too_many();
+      configurations *= s;
+    }
+  }
+
+  const auto grid_config = [&](std::uint64_t c) {
+    std::uint32_t idx[axis_count];
+    for (int a = axis_count - 1; a >= 0; --a) {
+      idx[a] = static_cast<std::uint32_t>(c % sizes[a]);
+      c /= sizes[a];
+    }
+    Config cfg;
+    cfg.shape = idx[ax_shape];
+    cfg.learning_rate = spec.learning_rate.values[idx[ax_lr]];
+    cfg.momentum = spec.momentum.values[idx[ax_momentum]];
+    cfg.optimizer = idx[ax_optimizer];
+    cfg.hidden = idx[ax_hidden];
+    cfg.output = idx[ax_output];
+    cfg.init = idx[ax_init];
+    cfg.max_steps = spec.max_steps.values[idx[ax_steps]];
+    cfg.target_loss = spec.target_loss.values[idx[ax_target]];
+    cfg.biases = idx[ax_biases];
+    cfg.mode = idx[ax_mode];
+    return cfg;
+  };
+  const auto random_config = [&](std::uint64_t c) {
+    double u[axis_count];
+    for (std::uint32_t a = 0; a < axis_count; ++a) {
+      const auto w = random_words(spec.seed, c, a, RandomPurpose::sweep_draw);
+      u[a] = unit_open(w.v[0], w.v[1]);
+    }
+    const auto pick = [&u](std::uint32_t a, std::size_t n) {
+      return static_cast<std::uint32_t>(std::min<std::size_t>(n - 1, static_cast<std::size_t>(u[a] * n)));
+    };
+    Config cfg;
+    cfg.shape = pick(ax_shape, sizes[ax_shape]);
+    cfg.learning_rate = spec.learning_rate.draw(u[ax_lr]);
+    cfg.momentum = spec.momentum.draw(u[ax_momentum]);
+    cfg.optimizer = pick(ax_optimizer, sizes[ax_optimizer]);
+    cfg.hidden = pick(ax_hidden, sizes[ax_hidden]);
+    cfg.output = pick(ax_output, sizes[ax_output]);
+    cfg.init = pick(ax_init, sizes[ax_init]);
+    cfg.max_steps = step_count(spec.max_steps.draw(u[ax_steps]));
+    cfg.target_loss = spec.target_loss.draw(u[ax_target]);
+    cfg.biases = pick(ax_biases, sizes[ax_biases]);
+    cfg.mode = pick(ax_mode, sizes[ax_mode]);
+    return cfg;
+  };
+  // Replicates differ only in random draws: none for the example's weights in full mode.
+  const auto replicates = [&spec](const Config& cfg) -> std::size_t {
+    const bool deterministic =
+        spec.inits[cfg.init].kind == InitSpec::Kind::seed && spec.modes[cfg.mode] == Mode::full;
+    return deterministic ? 1 : static_cast<std::size_t>(spec.seeds);
+  };
+
+  // Random draws are made once and kept; the grid is decoded again when filling.
+  std::vector<Config> drawn;
+  std::vector<std::size_t> per_shape(spec.shapes.size(), 0);
+  std::size_t total = 0;
+  for (std::uint64_t c = 0; c < configurations; ++c) {
+    const Config cfg = spec.random > 0 ? random_config(c) : grid_config(c);
+    const std::size_t r = replicates(cfg);
+    per_shape[cfg.shape] += r;
+    total += r;
+    if (total > max_sweep_networks) throw too_many();
+    if (spec.random > 0) drawn.push_back(cfg);
+  }
+
+  std::uint64_t next_id = 0;
+  for (std::size_t s = 0; s < spec.shapes.size(); ++s) {
+    SweepGroup g;
+    g.shape = spec.shapes[s];
+    g.data = datasets[s];
+    g.batch = Batch(g.shape, per_shape[s]);
+    g.batch.seed = spec.seed;
+    g.batch.first_id = next_id;
+    g.batch.rule = spec.rule;
+    g.batch.curve_every = 0;
+    g.init.resize(per_shape[s]);
+    g.replicate.resize(per_shape[s]);
+    g.configuration.resize(per_shape[s]);
+    Batch& b = g.batch;
+    std::size_t i = 0;
+    const auto fill = [&](std::uint64_t c, const Config& cfg) {
+      const std::size_t r = replicates(cfg);
+      for (std::size_t k = 0; k < r; ++k, ++i) {
+        b.learning_rate[i] = cfg.learning_rate;
+        b.optimizer[i] = spec.optimizers[cfg.optimizer];
+        b.momentum[i] = cfg.momentum;
+        b.adam_beta1[i] = base.adam_beta1;
+        b.adam_beta2[i] = base.adam_beta2;
+        b.adam_epsilon[i] = base.adam_epsilon;
+        b.hidden_activation[i] = spec.hidden_activations[cfg.hidden];
+        b.output_activation[i] = spec.output_activations[cfg.output];
+        b.max_steps[i] = step_count(cfg.max_steps);
+        b.target_loss[i] = cfg.target_loss;
+        b.train_biases[i] = spec.train_biases[cfg.biases] ? 1 : 0;
+        b.mode[i] = spec.modes[cfg.mode];
+        g.init[i] = static_cast<std::uint16_t>(cfg.init);
+        g.replicate[i] = static_cast<std::uint32_t>(k);
+        g.configuration[i] = c;
+      }
+      initialize(b, spec.inits[cfg.init], i - r, i);
+    };
+    if (spec.random > 0) {
+      for (std::uint64_t c = 0; c < configurations; ++c) {
+        if (drawn[c].shape == s) fill(c, drawn[c]);
+      }
+    } else {
+      const std::uint64_t per = configurations / sizes[ax_shape];
+      for (std::uint64_t c = s * per; c < (s + 1) * per; ++c) fill(c, grid_config(c));
+    }
+    next_id += per_shape[s];
+    plan.groups.push_back(std::move(g));
+  }
+  return plan;
+}
+
+}  // namespace manynets

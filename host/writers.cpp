@@ -1,0 +1,335 @@
+// A sweep's files: runs.csv and curves.csv formatted by hand (std::to_chars,
+// shortest round-trip doubles) into a large buffer so a million rows write in
+// seconds, summary.json, each through a temporary name renamed when complete;
+// and the PNG plots, drawn by scripts/plot_sweep.py in a child process.
+#include "manynets/writers.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "manynets/error.hpp"
+
+extern char** environ;
+
+namespace manynets {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t flush_at = 1u << 20;  // bytes buffered before a write
+
+// A file written to PATH.tmp-<pid> and renamed over PATH by commit(); removed
+// when destroyed uncommitted, so a failed run never leaves a partial PATH.
+class AtomicFile {
+ public:
+  explicit AtomicFile(const std::string& path)
+      : path_(path), tmp_(path + ".tmp-" + std::to_string(getpid())) {
+    file_ = std::fopen(tmp_.c_str(), "wb");
+    if (file_ == nullptr) fail(std::strerror(errno));
+    buffer_.reserve(flush_at + 4096);
+  }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile() {
+    if (file_ != nullptr) std::fclose(file_);
+    if (!committed_) std::remove(tmp_.c_str());
+  }
+
+  // Room for `n` more bytes at the end of the buffer; call done(end) after writing.
+  char* reserve(std::size_t n) {
+    if (buffer_.size() + n > buffer_.capacity()) flush();
+    used_ = buffer_.size();
+    buffer_.resize(used_ + n);
+    return &buffer_[used_];
+  }
+  void done(const char* end) {
+    buffer_.resize(static_cast<std::size_t>(end - buffer_.data()));
+    if (buffer_.size() >= flush_at) flush();
+  }
+  void append(const std::string& s) {
+    char* p = reserve(s.size());
+    std::memcpy(p, s.data(), s.size());
+    done(p + s.size());
+  }
+
+  std::size_t commit() {
+    flush();
+    const bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
+    const int why = errno;
+    const bool closed = std::fclose(file_) == 0;
+    file_ = nullptr;
+    if (!ok || !closed) fail(std::strerror(why));
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) fail(std::strerror(errno));
+    committed_ = true;
+    return written_;
+  }
+
+ private:
+  void flush() {
+    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+      fail(std::strerror(errno));
+    }
+    written_ += buffer_.size();
+    buffer_.clear();
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw runtime_error("cannot write '" + path_ + "': " + why +
+                        "; check the --out directory and free space");
+  }
+
+  std::string path_, tmp_;
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+  std::size_t used_ = 0;
+  std::size_t written_ = 0;
+  bool committed_ = false;
+};
+
+char* put(char* p, const std::string& s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* put_int(char* p, long long v) {
+  return std::to_chars(p, p + 24, v).ptr;
+}
+
+std::string join_path(const std::string& dir, const char* name) {
+  return (fs::path(dir) / name).string();
+}
+
+}  // namespace
+
+char* format_double(char* buf, double v) {
+  if (v == 0) {  // "0", also for -0
+    *buf = '0';
+    return buf + 1;
+  }
+  return std::to_chars(buf, buf + 32, v).ptr;
+}
+
+std::string number_text(double v) {
+  char buf[32];
+  return std::string(buf, format_double(buf, v));
+}
+
+std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const SweepResults& results) {
+  int max_weights = 0, max_hidden = 0, max_outputs = 0;
+  for (const SweepGroup& g : plan.groups) {
+    const Shape s = g.shape;
+    max_weights = std::max(max_weights, s.hidden * s.inputs + s.outputs * s.hidden);
+    max_hidden = std::max(max_hidden, s.hidden);
+    max_outputs = std::max(max_outputs, s.outputs);
+  }
+  const int columns = max_weights + max_hidden + max_outputs;
+
+  AtomicFile f(path);
+  std::string header = "id";
+  for (int h = 0; h < hyperparameter_count; ++h)
+    header += std::string(",") + to_string(static_cast<Hyperparameter>(h));
+  header += ",seed,replicate,status,steps,steps_to_target,loss,abs_error";
+  for (int w = 0; w < max_weights; ++w) header += ",w" + std::to_string(w + 1);
+  for (int h = 0; h < max_hidden; ++h) header += ",b1[" + std::to_string(h) + "]";
+  for (int o = 0; o < max_outputs; ++o) header += ",b2[" + std::to_string(o) + "]";
+  f.append(header + "\n");
+
+  const std::string seed = "," + std::to_string(plan.spec.seed) + ",";
+  std::vector<std::string> inits;
+  for (const InitSpec& s : plan.spec.inits) inits.push_back("," + to_string(s));
+  const std::size_t max_row = 64 + static_cast<std::size_t>(10 + columns) * 32 + 256;
+
+  for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+    const SweepGroup& group = plan.groups[g];
+    const Batch& b = group.batch;
+    const Results& r = results.results[g];
+    const Shape s = group.shape;
+    const int weights = s.hidden * s.inputs + s.outputs * s.hidden;
+    // Which column each parameter goes to.
+    std::vector<int> column_of(static_cast<std::size_t>(s.num_params()));
+    for (int p = 0; p < s.num_params(); ++p) {
+      column_of[static_cast<std::size_t>(p)] = p < weights ? p
+                                               : p < weights + s.hidden
+                                                   ? max_weights + (p - weights)
+                                                   : max_weights + max_hidden + (p - weights - s.hidden);
+    }
+    std::vector<int> param_at(static_cast<std::size_t>(columns), -1);
+    for (int p = 0; p < s.num_params(); ++p)
+      param_at[static_cast<std::size_t>(column_of[static_cast<std::size_t>(p)])] = p;
+    const std::string shape = "," + to_string(s) + ",";
+
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      char* p = f.reserve(max_row);
+      p = put_int(p, static_cast<long long>(b.first_id + i));
+      p = put(p, shape);
+      p = format_double(p, b.learning_rate[i]);
+      *p++ = ',';
+      p = format_double(p, b.momentum[i]);
+      *p++ = ',';
+      p = put(p, to_string(b.optimizer[i]));
+      *p++ = ',';
+      p = put(p, to_string(b.hidden_activation[i]));
+      *p++ = ',';
+      p = put(p, to_string(b.output_activation[i]));
+      p = put(p, inits[group.init[i]]);
+      *p++ = ',';
+      p = put_int(p, b.max_steps[i]);
+      *p++ = ',';
+      p = format_double(p, b.target_loss[i]);
+      p = put(p, b.train_biases[i] ? ",on," : ",off,");
+      p = put(p, to_string(b.mode[i]));
+      p = put(p, seed);
+      p = put_int(p, group.replicate[i]);
+      *p++ = ',';
+      p = put(p, to_string(r.status[i]));
+      *p++ = ',';
+      p = put_int(p, r.steps[i]);
+      *p++ = ',';
+      if (r.status[i] == Status::converged) p = put_int(p, r.steps[i]);
+      *p++ = ',';
+      p = format_double(p, r.loss[i]);
+      *p++ = ',';
+      p = format_double(p, r.abs_error[i]);
+      for (int c = 0; c < columns; ++c) {
+        *p++ = ',';
+        const int q = param_at[static_cast<std::size_t>(c)];
+        if (q >= 0) p = format_double(p, r.param(i, q));
+      }
+      *p++ = '\n';
+      f.done(p);
+    }
+  }
+  return f.commit();
+}
+
+std::size_t write_curves_csv(const std::string& path, const SweepResults& results) {
+  AtomicFile f(path);
+  f.append("id,step,loss,abs_error\n");
+  for (const SweepCurve& c : results.curves) {
+    for (std::size_t t = 0; t < c.loss.size(); ++t) {
+      char* p = f.reserve(128);
+      p = put_int(p, static_cast<long long>(c.id));
+      *p++ = ',';
+      p = put_int(p, static_cast<long long>(t) * c.every);
+      *p++ = ',';
+      p = std::to_chars(p, p + 32, c.loss[t]).ptr;  // floats: their own shortest text
+      *p++ = ',';
+      p = std::to_chars(p, p + 32, c.abs_error[t]).ptr;
+      *p++ = '\n';
+      f.done(p);
+    }
+  }
+  return f.commit();
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  AtomicFile f(path);
+  f.append(text);
+  f.commit();
+}
+
+std::vector<std::string> write_sweep_files(const std::string& dir, const SweepPlan& plan,
+                                           const SweepResults& results, const SweepSummary& summary) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    throw input_error("cannot create the output directory '" + dir +
+                      "': " + (ec ? ec.message() : std::string("a file is in the way")) +
+                      "; give --out a writable directory");
+  }
+  std::vector<std::string> files = {join_path(dir, "runs.csv"), join_path(dir, "summary.json"),
+                                    join_path(dir, "curves.csv")};
+  write_runs_csv(files[0], plan, results);
+  write_text_file(files[1], summary_json(summary) + "\n");
+  write_curves_csv(files[2], results);
+  return files;
+}
+
+std::string default_plot_python() {
+  const char* env = std::getenv("MANYNETS_PYTHON");
+  return env != nullptr && *env != '\0' ? env : "/usr/bin/python3";
+}
+
+std::string default_plot_script() {
+  const char* env = std::getenv("MANYNETS_PLOT_SCRIPT");
+  if (env != nullptr && *env != '\0') return env;
+#ifdef MANYNETS_SOURCE_DIR
+  return std::string(MANYNETS_SOURCE_DIR) + "/scripts/plot_sweep.py";
+#else
+  return "scripts/plot_sweep.py";
+#endif
+}
+
+PlotOutcome make_plots(const std::string& dir, const std::string& python, const std::string& script) {
+  PlotOutcome out;
+  const std::string by_hand = "/usr/bin/python3 " + script + " " + dir;
+  if (access(python.c_str(), X_OK) != 0) {
+    out.message =
+        python + " is missing; install python3-matplotlib (scripts/setup.sh does) and run '" + by_hand + "'";
+    return out;
+  }
+  if (access(script.c_str(), R_OK) != 0) {
+    out.message = "the plot script " + script +
+                  " is missing; set MANYNETS_PLOT_SCRIPT to scripts/plot_sweep.py of the "
+                  "manynets sources";
+    return out;
+  }
+  const std::string log = join_path(dir, ".plot-log.tmp-") + std::to_string(getpid());
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<std::string> args = {python, script, dir};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  if (spawned == 0) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  std::ifstream in(log);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.rfind("wrote ", 0) == 0) {
+      out.files.push_back(line.substr(6));
+    } else if (!line.empty()) {
+      last = line;
+    }
+  }
+  in.close();
+  std::remove(log.c_str());
+  if (spawned != 0) {
+    out.message = "cannot run " + python + ": " + std::strerror(spawned) + "; run '" + by_hand + "' yourself";
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    out.ok = true;
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+    out.message = python +
+                  " has no matplotlib; install python3-matplotlib (scripts/setup.sh does) and run '" +
+                  by_hand + "'";
+  } else {
+    out.message = "the plot script failed (" + (last.empty() ? std::string("no message") : last) +
+                  "); the data files are "
+                  "complete; run '" +
+                  by_hand + "' to see why";
+  }
+  return out;
+}
+
+}  // namespace manynets

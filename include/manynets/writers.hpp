@@ -1,0 +1,49 @@
+// A sweep's files: runs.csv (one row per network), summary.json, curves.csv,
+// and the PNG plots drawn from them by scripts/plot_sweep.py. Every file is
+// written to a temporary name in its directory and renamed once complete.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "manynets/summary.hpp"
+#include "manynets/sweep.hpp"
+
+namespace manynets {
+
+// runs.csv: id, shape, every hyperparameter, seed, replicate, status, steps,
+// steps_to_target (empty unless converged), loss, abs_error, then the final
+// parameters by name (the union over the plan's shapes; empty where a shape has
+// none). Returns the bytes written. Throws a runtime Error when it cannot write.
+std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const SweepResults& results);
+// curves.csv: id,step,loss,abs_error for every recorded step of every kept curve.
+std::size_t write_curves_csv(const std::string& path, const SweepResults& results);
+// summary.json: summary_json(summary).
+void write_text_file(const std::string& path, const std::string& text);
+
+// Writes runs.csv, summary.json and curves.csv into `dir` (created if missing);
+// returns their paths.
+std::vector<std::string> write_sweep_files(const std::string& dir, const SweepPlan& plan,
+                                           const SweepResults& results, const SweepSummary& summary);
+
+// Draws the PNG plots of `dir` with `python` running `script`. Never throws:
+// `ok` says whether it worked, `message` what to do otherwise, `files` what it wrote.
+struct PlotOutcome {
+  bool ok = false;
+  std::string message;
+  std::vector<std::string> files;
+};
+PlotOutcome make_plots(const std::string& dir, const std::string& python, const std::string& script);
+// The python and script make_plots uses by default: $MANYNETS_PYTHON or
+// /usr/bin/python3 (Debian's, which has python3-matplotlib), and
+// $MANYNETS_PLOT_SCRIPT or the scripts/plot_sweep.py of this source tree.
+std::string default_plot_python();
+std::string default_plot_script();
+
+// Shortest text that reads back as exactly v ("0.1", "1e-05", "nan", "inf").
+// Returns the end of what it wrote into buf (at least 32 bytes).
+char* format_double(char* buf, double v);
+std::string number_text(double v);
+
+}  // namespace manynets

@@ -1,0 +1,217 @@
+// Host-side staging of a chunk of a Batch for the training kernels: where each
+// array lives in one contiguous input block and one output block (so a chunk
+// crosses to and from the GPU in one copy each way), packing a chunk of a
+// Batch into the input block, and unpacking the output block into Results.
+// Plain C++: the CUDA backend uses it with pinned buffers, the host tests with
+// vectors, so the packing and offsets that a GPU run relies on are tested in CI.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/train_bodies.hpp"
+#include "manynets/batch.hpp"
+#include "manynets/results.hpp"
+
+namespace manynets {
+namespace kernels {
+
+namespace staging_detail {
+// Every array starts on a 256-byte boundary (a whole number of 32-thread
+// float transactions), so rows never straddle an unaligned start.
+inline std::size_t align_up(std::size_t bytes) {
+  return (bytes + 255) / 256 * 256;
+}
+}  // namespace staging_detail
+
+// Byte offsets of a chunk of `count` networks (stride = count) in the input block.
+template <class T>
+struct InputLayout {
+  std::size_t init_params = 0, learning_rate = 0, momentum = 0, adam_beta1 = 0, adam_beta2 = 0,
+              adam_epsilon = 0, target_loss = 0, max_steps = 0, optimizer = 0, hidden_activation = 0,
+              output_activation = 0, mode = 0, train_biases = 0, bytes = 0;
+
+  InputLayout(int num_params, std::size_t count) {
+    using staging_detail::align_up;
+    std::size_t at = 0;
+    auto place = [&](std::size_t& field, std::size_t size) {
+      field = at;
+      at = align_up(at + size);
+    };
+    place(init_params, sizeof(T) * count * static_cast<std::size_t>(num_params));
+    for (std::size_t* f : {&learning_rate, &momentum, &adam_beta1, &adam_beta2, &adam_epsilon, &target_loss})
+      place(*f, sizeof(T) * count);
+    place(max_steps, sizeof(std::int32_t) * count);
+    for (std::size_t* f : {&optimizer, &hidden_activation, &output_activation, &mode, &train_biases})
+      place(*f, count);
+    bytes = at;
+  }
+
+  NetworkInputs<T> view(const void* block) const {
+    const auto* b = static_cast<const unsigned char*>(block);
+    return {reinterpret_cast<const T*>(b + init_params),
+            reinterpret_cast<const T*>(b + learning_rate),
+            reinterpret_cast<const T*>(b + momentum),
+            reinterpret_cast<const T*>(b + adam_beta1),
+            reinterpret_cast<const T*>(b + adam_beta2),
+            reinterpret_cast<const T*>(b + adam_epsilon),
+            reinterpret_cast<const T*>(b + target_loss),
+            reinterpret_cast<const std::int32_t*>(b + max_steps),
+            reinterpret_cast<const Optimizer*>(b + optimizer),
+            reinterpret_cast<const Activation*>(b + hidden_activation),
+            reinterpret_cast<const Activation*>(b + output_activation),
+            reinterpret_cast<const Mode*>(b + mode),
+            reinterpret_cast<const std::uint8_t*>(b + train_biases)};
+  }
+};
+
+// Byte offsets of a chunk of `count` networks (stride = count) in the output block.
+template <class T>
+struct OutputLayout {
+  std::size_t params = 0, loss = 0, abs_error = 0, steps = 0, status = 0, curve_loss = 0, curve_abs_error = 0,
+              bytes = 0;
+
+  OutputLayout(int num_params, std::size_t count, std::size_t curve_points) {
+    using staging_detail::align_up;
+    std::size_t at = 0;
+    auto place = [&](std::size_t& field, std::size_t size) {
+      field = at;
+      at = align_up(at + size);
+    };
+    place(params, sizeof(T) * count * static_cast<std::size_t>(num_params));
+    place(loss, sizeof(T) * count);
+    place(abs_error, sizeof(T) * count);
+    place(steps, sizeof(std::int32_t) * count);
+    place(status, sizeof(Status) * count);
+    place(curve_loss, sizeof(T) * count * curve_points);
+    place(curve_abs_error, sizeof(T) * count * curve_points);
+    bytes = at;
+  }
+
+  NetworkOutputs<T> view(void* block) const {
+    auto* b = static_cast<unsigned char*>(block);
+    return {reinterpret_cast<T*>(b + params),         reinterpret_cast<T*>(b + loss),
+            reinterpret_cast<T*>(b + abs_error),      reinterpret_cast<std::int32_t*>(b + steps),
+            reinterpret_cast<Status*>(b + status),    reinterpret_cast<T*>(b + curve_loss),
+            reinterpret_cast<T*>(b + curve_abs_error)};
+  }
+};
+
+// The TrainView of networks first .. first+count-1 of `batch` staged in the two
+// blocks (stride = count).
+template <class T>
+TrainView<T> chunk_view(const Batch& batch, std::size_t first, std::size_t count, std::size_t curve_points,
+                        const void* input_block, void* output_block) {
+  const InputLayout<T> in(batch.num_params(), count);
+  const OutputLayout<T> out(batch.num_params(), count, curve_points);
+  return {in.view(input_block),
+          out.view(output_block),
+          count,
+          count,
+          batch.seed,
+          batch.first_id + first,
+          batch.curve_every,
+          static_cast<std::int32_t>(curve_points)};
+}
+
+// Copies networks first .. first+count-1 of `batch` into the input block, in T.
+template <class T>
+void pack_inputs(void* block, const Batch& batch, std::size_t first, std::size_t count) {
+  const InputLayout<T> l(batch.num_params(), count);
+  auto* b = static_cast<unsigned char*>(block);
+  const std::size_t n = batch.size();
+  T* params = reinterpret_cast<T*>(b + l.init_params);
+  for (int q = 0; q < batch.num_params(); ++q) {
+    const double* src = batch.init_params.data() + static_cast<std::size_t>(q) * n + first;
+    T* dst = params + static_cast<std::size_t>(q) * count;
+    for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<T>(src[i]);
+  }
+  auto convert = [&](std::size_t offset, const std::vector<double>& src) {
+    T* dst = reinterpret_cast<T*>(b + offset);
+    for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<T>(src[first + i]);
+  };
+  convert(l.learning_rate, batch.learning_rate);
+  convert(l.momentum, batch.momentum);
+  convert(l.adam_beta1, batch.adam_beta1);
+  convert(l.adam_beta2, batch.adam_beta2);
+  convert(l.adam_epsilon, batch.adam_epsilon);
+  convert(l.target_loss, batch.target_loss);
+  auto copy = [&](std::size_t offset, const auto& src) {
+    if (count > 0) std::memcpy(b + offset, src.data() + first, count * sizeof(src[0]));
+  };
+  copy(l.max_steps, batch.max_steps);
+  copy(l.optimizer, batch.optimizer);
+  copy(l.hidden_activation, batch.hidden_activation);
+  copy(l.output_activation, batch.output_activation);
+  copy(l.mode, batch.mode);
+  copy(l.train_biases, batch.train_biases);
+}
+
+// Copies the output block of networks first .. first+count-1 into `results`
+// (allocated for the whole batch).
+template <class T>
+void unpack_outputs(Results& results, const void* block, std::size_t first, std::size_t count) {
+  const int num_params = results.shape.num_params();
+  const OutputLayout<T> l(num_params, count, results.curve_points);
+  const auto* b = static_cast<const unsigned char*>(block);
+  const std::size_t n = results.n;
+  const T* params = reinterpret_cast<const T*>(b + l.params);
+  for (int q = 0; q < num_params; ++q) {
+    const T* src = params + static_cast<std::size_t>(q) * count;
+    double* dst = results.params.data() + static_cast<std::size_t>(q) * n + first;
+    for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<double>(src[i]);
+  }
+  const T* loss = reinterpret_cast<const T*>(b + l.loss);
+  const T* abs_error = reinterpret_cast<const T*>(b + l.abs_error);
+  for (std::size_t i = 0; i < count; ++i) {
+    results.loss[first + i] = static_cast<double>(loss[i]);
+    results.abs_error[first + i] = static_cast<double>(abs_error[i]);
+  }
+  if (count > 0) {
+    std::memcpy(results.steps.data() + first, b + l.steps, count * sizeof(std::int32_t));
+    std::memcpy(results.status.data() + first, b + l.status, count * sizeof(Status));
+  }
+  const T* curve_loss = reinterpret_cast<const T*>(b + l.curve_loss);
+  const T* curve_abs_error = reinterpret_cast<const T*>(b + l.curve_abs_error);
+  for (std::size_t t = 0; t < results.curve_points; ++t) {
+    for (std::size_t i = 0; i < count; ++i) {
+      results.curve_loss[t * n + first + i] = static_cast<float>(curve_loss[t * count + i]);
+      results.curve_abs_error[t * n + first + i] = static_cast<float>(curve_abs_error[t * count + i]);
+    }
+  }
+}
+
+// Byte offsets of the staged kernels' workspace for `count` networks.
+template <class T>
+struct WorkspaceLayout {
+  std::size_t params = 0, grad = 0, moment1 = 0, moment2 = 0, beta_powers = 0, hidden = 0, output = 0,
+              training = 0, bytes = 0;
+
+  WorkspaceLayout(Shape shape, std::size_t count, std::size_t samples) {
+    using staging_detail::align_up;
+    std::size_t at = 0;
+    auto place = [&](std::size_t& field, std::size_t size) {
+      field = at;
+      at = align_up(at + size);
+    };
+    const std::size_t p = static_cast<std::size_t>(shape.num_params());
+    for (std::size_t* f : {&params, &grad, &moment1, &moment2}) place(*f, sizeof(T) * p * count);
+    place(beta_powers, sizeof(T) * 2 * count);
+    place(hidden, sizeof(T) * samples * static_cast<std::size_t>(shape.hidden) * count);
+    place(output, sizeof(T) * samples * static_cast<std::size_t>(shape.outputs) * count);
+    place(training, count);
+    bytes = at;
+  }
+
+  StagedWorkspace<T> view(void* block) const {
+    auto* b = static_cast<unsigned char*>(block);
+    return {reinterpret_cast<T*>(b + params),      reinterpret_cast<T*>(b + grad),
+            reinterpret_cast<T*>(b + moment1),     reinterpret_cast<T*>(b + moment2),
+            reinterpret_cast<T*>(b + beta_powers), reinterpret_cast<T*>(b + hidden),
+            reinterpret_cast<T*>(b + output),      reinterpret_cast<std::uint8_t*>(b + training)};
+  }
+};
+
+}  // namespace kernels
+}  // namespace manynets

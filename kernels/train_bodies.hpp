@@ -1,0 +1,312 @@
+// The bodies of the CUDA training kernels: MANYNETS_HD functions of one
+// network index, so the __global__ wrappers (kernels/train_kernels.cu) only map
+// a thread to an index, and the host tests (tests/test_kernel_bodies.cpp) run
+// the very same bodies for every index of a batch without a GPU. All training
+// math comes from manynets/math.hpp; these bodies only load, store and index.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "manynets/config.hpp"
+#include "manynets/math.hpp"
+#include "manynets/types.hpp"
+
+namespace manynets {
+namespace kernels {
+
+// ---- views of one launch's arrays (structure of arrays: row r of network i at [r * stride + i])
+
+// Per-network inputs: initial parameters and hyperparameters.
+template <class T>
+struct NetworkInputs {
+  const T* init_params;    // (params, stride)
+  const T* learning_rate;  // (stride) each, from here on
+  const T* momentum;
+  const T* adam_beta1;
+  const T* adam_beta2;
+  const T* adam_epsilon;
+  const T* target_loss;
+  const std::int32_t* max_steps;
+  const Optimizer* optimizer;
+  const Activation* hidden_activation;
+  const Activation* output_activation;
+  const Mode* mode;
+  const std::uint8_t* train_biases;  // 0 or 1
+};
+
+// Per-network results.
+template <class T>
+struct NetworkOutputs {
+  T* params;            // (params, stride): parameters when the network stopped
+  T* loss;              // (stride)
+  T* abs_error;         // (stride)
+  std::int32_t* steps;  // (stride)
+  Status* status;       // (stride)
+  T* curve_loss;        // (curve_points, stride); unused when curve_every is 0
+  T* curve_abs_error;   // (curve_points, stride)
+};
+
+// What one launch trains: networks 0 .. count-1 of the views, whose global ids
+// start at first_id (a chunk of a larger batch has first_id = batch.first_id + offset,
+// so its online-mode shuffles are those of the whole batch).
+template <class T>
+struct TrainView {
+  NetworkInputs<T> in;
+  NetworkOutputs<T> out;
+  std::size_t count;   // networks in this launch
+  std::size_t stride;  // distance between the rows of the SoA arrays (>= count)
+  std::uint64_t seed;
+  std::uint64_t first_id;
+  std::int32_t curve_every;   // 0: no curve
+  std::int32_t curve_points;  // slots per network in the curve arrays
+};
+
+// The dataset every network trains on: samples x I inputs and samples x O targets, row-major.
+template <class T>
+struct DatasetView {
+  const T* xs;
+  const T* ts;
+  int samples;
+};
+
+// ---- shared pieces of the fused and staged bodies
+
+template <class T>
+MANYNETS_HD math::Hyper<T> load_hyper(const NetworkInputs<T>& in, std::size_t i) {
+  return {in.learning_rate[i],     in.momentum[i],          in.adam_beta1[i], in.adam_beta2[i],
+          in.adam_epsilon[i],      in.target_loss[i],       in.max_steps[i],  in.optimizer[i],
+          in.hidden_activation[i], in.output_activation[i], in.mode[i],       in.train_biases[i] != 0};
+}
+
+// The recorder math::train_network calls: slot t of network i at [t * stride + i].
+template <class T>
+struct CurveWriter {
+  T* loss;
+  T* abs_error;
+  std::size_t stride;
+  std::size_t i;
+
+  MANYNETS_HD void operator()(std::int32_t slot, T l, T a) const {
+    const std::size_t at = static_cast<std::size_t>(slot) * stride + i;
+    loss[at] = l;
+    abs_error[at] = a;
+  }
+};
+
+// Writes a stopped network's row of the results, and NaN into the curve slots
+// after its last recorded one, so every element of the outputs is written by
+// the body (no pre-filled buffers) and a slot it never reached reads "stopped".
+template <int I, int H, int O, class T>
+MANYNETS_HD void write_outcome(const TrainView<T>& v, std::size_t i, const math::Mlp<I, H, O, T>& net,
+                               const math::Outcome<T>& outcome) {
+  MANYNETS_UNROLL
+  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
+    v.out.params[static_cast<std::size_t>(q) * v.stride + i] = net.p[q];
+  v.out.loss[i] = outcome.loss;
+  v.out.abs_error[i] = outcome.abs_error;
+  v.out.steps[i] = outcome.steps;
+  v.out.status[i] = outcome.status;
+  if (v.curve_every > 0) {
+    const T nan = static_cast<T>(NAN);
+    for (std::int32_t t = outcome.steps / v.curve_every + 1; t < v.curve_points; ++t) {
+      v.out.curve_loss[static_cast<std::size_t>(t) * v.stride + i] = nan;
+      v.out.curve_abs_error[static_cast<std::size_t>(t) * v.stride + i] = nan;
+    }
+  }
+}
+
+// ---- the fused kernel: one network trained start to finish in registers
+
+// Trains network i of the view (nothing when i >= count).
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD void train_network_body(const TrainView<T>& v, const DatasetView<T>& data, std::size_t i) {
+  using Net = math::Mlp<I, H, O, T>;
+  if (i >= v.count) return;
+  Net net;
+  MANYNETS_UNROLL
+  for (int q = 0; q < Net::num_params; ++q)
+    net.p[q] = v.in.init_params[static_cast<std::size_t>(q) * v.stride + i];
+  math::OptState<I, H, O, T> state;
+  state.reset();
+  const math::Hyper<T> hp = load_hyper(v.in, i);
+  const CurveWriter<T> record{v.out.curve_loss, v.out.curve_abs_error, v.stride, i};
+  const math::Outcome<T> outcome = math::train_network<Math>(net, state, hp, data.xs, data.ts, data.samples,
+                                                             v.seed, v.first_id + i, v.curve_every, record);
+  write_outcome(v, i, net, outcome);
+}
+
+// The persistent (refill) loop: trains network `first`, then whichever network
+// next() hands out, until next() returns an index >= count. On the device next()
+// is an atomicAdd on a global work counter; the host tests hand indices out in
+// any order. Each network's result depends only on its index, never on the
+// thread or on what that thread trained before.
+template <class Math, int I, int H, int O, class T, class NextIndex>
+MANYNETS_HD void train_networks_from(const TrainView<T>& v, const DatasetView<T>& data, std::size_t first,
+                                     NextIndex&& next) {
+  for (std::size_t i = first; i < v.count; i = next()) train_network_body<Math, I, H, O>(v, data, i);
+}
+
+// ---- the staged kernels: forward, backward and update as separate passes per step
+
+// What the staged kernels keep in device memory between passes.
+template <class T>
+struct StagedWorkspace {
+  T* params;               // (params, stride): the parameters after `step` updates
+  T* grad;                 // (params, stride): this step's gradient
+  T* moment1;              // (params, stride): momentum's velocity or Adam's first moment
+  T* moment2;              // (params, stride): Adam's second moment
+  T* beta_powers;          // (2, stride): Adam's beta1^t and beta2^t
+  T* hidden;               // (samples * H, stride): h of every sample at this step
+  T* output;               // (samples * O, stride): o of every sample at this step
+  std::uint8_t* training;  // (stride): 1 while the network trains, 0 once it stopped
+};
+
+template <int I, int H, int O, class T>
+MANYNETS_HD void load_params(math::Mlp<I, H, O, T>& net, const T* params, std::size_t stride, std::size_t i) {
+  MANYNETS_UNROLL
+  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
+    net.p[q] = params[static_cast<std::size_t>(q) * stride + i];
+}
+
+template <int I, int H, int O, class T>
+MANYNETS_HD void store_params(T* params, std::size_t stride, std::size_t i,
+                              const math::Mlp<I, H, O, T>& net) {
+  MANYNETS_UNROLL
+  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
+    params[static_cast<std::size_t>(q) * stride + i] = net.p[q];
+}
+
+// Step "-1": the initial parameters, a fresh optimizer state, every network training.
+template <int I, int H, int O, class T>
+MANYNETS_HD void staged_start_body(const TrainView<T>& v, const StagedWorkspace<T>& ws, std::size_t i) {
+  using Net = math::Mlp<I, H, O, T>;
+  if (i >= v.count) return;
+  for (int q = 0; q < Net::num_params; ++q) {
+    const std::size_t at = static_cast<std::size_t>(q) * v.stride + i;
+    ws.params[at] = v.in.init_params[at];
+    ws.grad[at] = T(0);
+    ws.moment1[at] = T(0);
+    ws.moment2[at] = T(0);
+  }
+  ws.beta_powers[i] = T(1);
+  ws.beta_powers[v.stride + i] = T(1);
+  ws.training[i] = 1;
+}
+
+// Forward pass of step `step` over every sample (h and o kept for the backward
+// pass), the loss of the parameters after `step` updates, its curve slot, and
+// the stop decision of math::train_network in the same order: diverged (loss or
+// a parameter not finite), converged (loss <= target), max_steps (step == max).
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD void staged_forward_body(const TrainView<T>& v, const StagedWorkspace<T>& ws,
+                                     const DatasetView<T>& data, std::int32_t step, std::size_t i) {
+  using Net = math::Mlp<I, H, O, T>;
+  using std::isfinite;
+  if (i >= v.count || ws.training[i] == 0) return;
+  Net net;
+  load_params(net, ws.params, v.stride, i);
+  const Activation f = v.in.hidden_activation[i];
+  const Activation g = v.in.output_activation[i];
+  math::Eval<T> sum{T(0), T(0)};
+  for (int s = 0; s < data.samples; ++s) {
+    T h[H], o[O];
+    math::forward<Math>(net, data.xs + s * I, f, g, h, o);
+    const math::Eval<T> e = math::sample_eval<O>(o, data.ts + s * O);
+    sum.loss += e.loss;
+    sum.abs_error += e.abs_error;
+    MANYNETS_UNROLL
+    for (int j = 0; j < H; ++j) ws.hidden[static_cast<std::size_t>(s * H + j) * v.stride + i] = h[j];
+    MANYNETS_UNROLL
+    for (int k = 0; k < O; ++k) ws.output[static_cast<std::size_t>(s * O + k) * v.stride + i] = o[k];
+  }
+  const T scale = data.samples > 0 ? T(1) / T(data.samples) : T(0);
+  const math::Eval<T> e{sum.loss * scale, sum.abs_error * scale};
+  if (v.curve_every > 0 && step % v.curve_every == 0)
+    CurveWriter<T>{v.out.curve_loss, v.out.curve_abs_error, v.stride, i}(step / v.curve_every, e.loss,
+                                                                         e.abs_error);
+  T finite_check = e.loss;
+  MANYNETS_UNROLL
+  for (int q = 0; q < Net::num_params; ++q) finite_check += net.p[q];
+  Status status;
+  if (!isfinite(finite_check)) {
+    status = Status::diverged;
+  } else if (e.loss <= v.in.target_loss[i]) {
+    status = Status::converged;
+  } else if (step >= v.in.max_steps[i]) {
+    status = Status::max_steps;
+  } else {
+    return;
+  }
+  ws.training[i] = 0;
+  write_outcome(v, i, net, math::Outcome<T>{e.loss, e.abs_error, step, status});
+}
+
+// Backward pass of step `step`: the mean gradient over every sample (full mode)
+// or the gradient of the step's one sample (online mode), from the stored h and o.
+template <int I, int H, int O, class T>
+MANYNETS_HD void staged_backward_body(const TrainView<T>& v, const StagedWorkspace<T>& ws,
+                                      const DatasetView<T>& data, std::int32_t step, std::size_t i) {
+  using Net = math::Mlp<I, H, O, T>;
+  if (i >= v.count || ws.training[i] == 0) return;
+  Net net, grad;
+  load_params(net, ws.params, v.stride, i);
+  math::set_zero(grad);
+  const Activation f = v.in.hidden_activation[i];
+  const Activation g = v.in.output_activation[i];
+  const bool online = v.in.mode[i] == Mode::online && data.samples > 1;
+  const int first = online ? math::online_sample(v.seed, v.first_id + i, step, data.samples) : 0;
+  const int last = online ? first + 1 : data.samples;
+  const T weight = online ? T(1) : (data.samples > 0 ? T(1) / T(data.samples) : T(0));
+  for (int s = first; s < last; ++s) {
+    T h[H], o[O];
+    MANYNETS_UNROLL
+    for (int j = 0; j < H; ++j) h[j] = ws.hidden[static_cast<std::size_t>(s * H + j) * v.stride + i];
+    MANYNETS_UNROLL
+    for (int k = 0; k < O; ++k) o[k] = ws.output[static_cast<std::size_t>(s * O + k) * v.stride + i];
+    math::backward(net, data.xs + s * I, data.ts + s * O, h, o, f, g, weight, grad);
+  }
+  store_params(ws.grad, v.stride, i, grad);
+}
+
+// The optimizer update that ends step `step`; it reads and writes only the
+// optimizer state its optimizer uses.
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD void staged_update_body(const TrainView<T>& v, const StagedWorkspace<T>& ws, std::size_t i) {
+  using Net = math::Mlp<I, H, O, T>;
+  if (i >= v.count || ws.training[i] == 0) return;
+  Net net, grad;
+  load_params(net, ws.params, v.stride, i);
+  load_params(grad, ws.grad, v.stride, i);
+  const math::Hyper<T> hp = load_hyper(v.in, i);
+  const bool uses_m = hp.optimizer != Optimizer::sgd;
+  const bool uses_v = hp.optimizer == Optimizer::adam;
+  math::OptState<I, H, O, T> state;
+  state.reset();
+  if (uses_m) {
+    for (int q = 0; q < Net::num_params; ++q)
+      state.m[q] = ws.moment1[static_cast<std::size_t>(q) * v.stride + i];
+  }
+  if (uses_v) {
+    for (int q = 0; q < Net::num_params; ++q)
+      state.v[q] = ws.moment2[static_cast<std::size_t>(q) * v.stride + i];
+    state.beta1_power = ws.beta_powers[i];
+    state.beta2_power = ws.beta_powers[v.stride + i];
+  }
+  math::update<Math>(net, grad, state, hp);
+  store_params(ws.params, v.stride, i, net);
+  if (uses_m) {
+    for (int q = 0; q < Net::num_params; ++q)
+      ws.moment1[static_cast<std::size_t>(q) * v.stride + i] = state.m[q];
+  }
+  if (uses_v) {
+    for (int q = 0; q < Net::num_params; ++q)
+      ws.moment2[static_cast<std::size_t>(q) * v.stride + i] = state.v[q];
+    ws.beta_powers[i] = state.beta1_power;
+    ws.beta_powers[v.stride + i] = state.beta2_power;
+  }
+}
+
+}  // namespace kernels
+}  // namespace manynets

@@ -1,0 +1,177 @@
+// The CUDA training kernels and their launchers. Each __global__ function maps
+// its thread to a network index (and stages the dataset in shared memory);
+// the work itself is a MANYNETS_HD body from kernels/train_bodies.hpp, which
+// the host tests run without a GPU.
+#include <cstddef>
+
+#include "kernels/cuda_check.hpp"
+#include "kernels/train_kernels.hpp"
+#include "manynets/math.hpp"
+#include "manynets/shapes.hpp"
+
+namespace manynets {
+namespace kernels {
+namespace {
+
+// ---- device helpers
+
+extern __shared__ float dataset_shared[];
+
+// The block's copy of the dataset in shared memory (every thread of a warp
+// reads the same sample at once: a broadcast), or the dataset as it is when it
+// does not fit. Every thread of the block must call it.
+template <int I, int O>
+__device__ DatasetView<float> stage_dataset(const DatasetView<float>& data, bool in_shared) {
+  if (!in_shared) return data;
+  const int nx = data.samples * I, nt = data.samples * O;
+  for (int k = threadIdx.x; k < nx; k += blockDim.x) dataset_shared[k] = data.xs[k];
+  for (int k = threadIdx.x; k < nt; k += blockDim.x) dataset_shared[nx + k] = data.ts[k];
+  __syncthreads();
+  return {dataset_shared, dataset_shared + nx, data.samples};
+}
+
+__device__ std::size_t thread_index() {
+  return static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+}
+
+// The persistent kernel's index source: the next untrained network.
+struct WorkCounter {
+  unsigned long long* counter;
+  __device__ std::size_t operator()() const { return static_cast<std::size_t>(atomicAdd(counter, 1ull)); }
+};
+
+// ---- kernels
+
+template <class Math, int I, int H, int O>
+__global__ void __launch_bounds__(kFusedBlock)
+    train_fused_kernel(TrainView<float> v, DatasetView<float> data, bool shared_data, bool refill,
+                       unsigned long long* work_counter) {
+  const DatasetView<float> d = stage_dataset<I, O>(data, shared_data);
+  if (refill) {
+    const WorkCounter next{work_counter};
+    train_networks_from<Math, I, H, O>(v, d, next(), next);
+  } else {
+    train_network_body<Math, I, H, O>(v, d, thread_index());
+  }
+}
+
+template <int I, int H, int O>
+__global__ void staged_start_kernel(TrainView<float> v, StagedWorkspace<float> ws) {
+  staged_start_body<I, H, O>(v, ws, thread_index());
+}
+
+template <class Math, int I, int H, int O>
+__global__ void staged_forward_kernel(TrainView<float> v, StagedWorkspace<float> ws, DatasetView<float> data,
+                                      bool shared_data, std::int32_t step) {
+  staged_forward_body<Math, I, H, O>(v, ws, stage_dataset<I, O>(data, shared_data), step, thread_index());
+}
+
+template <int I, int H, int O>
+__global__ void staged_backward_kernel(TrainView<float> v, StagedWorkspace<float> ws, DatasetView<float> data,
+                                       bool shared_data, std::int32_t step) {
+  staged_backward_body<I, H, O>(v, ws, stage_dataset<I, O>(data, shared_data), step, thread_index());
+}
+
+template <class Math, int I, int H, int O>
+__global__ void staged_update_kernel(TrainView<float> v, StagedWorkspace<float> ws) {
+  staged_update_body<Math, I, H, O>(v, ws, thread_index());
+}
+
+// ---- launch helpers
+
+// Dynamic shared memory for the dataset, or 0 when it must stay in device memory.
+template <int I, int O>
+std::size_t dataset_shared_bytes(const DatasetView<float>& data) {
+  constexpr std::size_t limit = 48 * 1024;  // without opting in to more per block
+  const std::size_t bytes = sizeof(float) * static_cast<std::size_t>(data.samples) * (I + O);
+  return bytes <= limit ? bytes : 0;
+}
+
+unsigned blocks_for(std::size_t count, int block) {
+  return static_cast<unsigned>((count + static_cast<std::size_t>(block) - 1) /
+                               static_cast<std::size_t>(block));
+}
+
+template <class Math, int I, int H, int O>
+void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView<float>& data,
+                       unsigned long long* work_counter, cudaStream_t stream) {
+  if (v.count == 0) return;
+  const std::size_t smem = dataset_shared_bytes<I, O>(data);
+  unsigned grid = blocks_for(v.count, kFusedBlock);
+  if (grid > 0x7fffffffu)
+    throw input_error("a chunk of " + std::to_string(v.count) + " networks is too large");
+  if (refill) {
+    if (work_counter == nullptr) throw runtime_error("launch_fused: refill needs a work counter");
+    // As many blocks as are resident at once: every thread lives until the work runs out.
+    int device = 0, sms = 0, per_sm = 0;
+    MANYNETS_CUDA_CHECK(cudaGetDevice(&device));
+    MANYNETS_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    MANYNETS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &per_sm, train_fused_kernel<Math, I, H, O>, kFusedBlock, smem));
+    const unsigned resident = static_cast<unsigned>(sms) * static_cast<unsigned>(per_sm > 0 ? per_sm : 1);
+    if (resident < grid) grid = resident;
+    MANYNETS_CUDA_CHECK(cudaMemsetAsync(work_counter, 0, sizeof(unsigned long long), stream));
+  }
+  train_fused_kernel<Math, I, H, O>
+      <<<grid, kFusedBlock, smem, stream>>>(v, data, smem > 0, refill, work_counter);
+  MANYNETS_CUDA_CHECK_LAUNCH("train_fused_kernel");
+}
+
+template <class Math, int I, int H, int O>
+void run_staged_with(const TrainView<float>& v, const StagedWorkspace<float>& ws,
+                     const DatasetView<float>& data, std::int32_t longest, cudaStream_t stream) {
+  if (v.count == 0) return;
+  const std::size_t smem = dataset_shared_bytes<I, O>(data);
+  const unsigned grid = blocks_for(v.count, kStagedBlock);
+  staged_start_kernel<I, H, O><<<grid, kStagedBlock, 0, stream>>>(v, ws);
+  MANYNETS_CUDA_CHECK_LAUNCH("staged_start_kernel");
+  // The loop contract of math::train_network: evaluate and decide at every
+  // step, update only the networks still training; at step `longest` every
+  // network has stopped.
+  for (std::int32_t step = 0;; ++step) {
+    staged_forward_kernel<Math, I, H, O><<<grid, kStagedBlock, smem, stream>>>(v, ws, data, smem > 0, step);
+    MANYNETS_CUDA_CHECK_LAUNCH("staged_forward_kernel");
+    if (step >= longest) break;
+    staged_backward_kernel<I, H, O><<<grid, kStagedBlock, smem, stream>>>(v, ws, data, smem > 0, step);
+    MANYNETS_CUDA_CHECK_LAUNCH("staged_backward_kernel");
+    staged_update_kernel<Math, I, H, O><<<grid, kStagedBlock, 0, stream>>>(v, ws);
+    MANYNETS_CUDA_CHECK_LAUNCH("staged_update_kernel");
+  }
+}
+
+}  // namespace
+
+// ---- launchers
+
+template <int I, int H, int O>
+void launch_fused(MathMode mode, bool refill, const TrainView<float>& v, const DatasetView<float>& data,
+                  unsigned long long* work_counter, cudaStream_t stream) {
+  if (mode == MathMode::fast) {
+    launch_fused_with<math::FastMath, I, H, O>(refill, v, data, work_counter, stream);
+  } else {
+    launch_fused_with<math::PreciseMath, I, H, O>(refill, v, data, work_counter, stream);
+  }
+}
+
+template <int I, int H, int O>
+void run_staged(MathMode mode, const TrainView<float>& v, const StagedWorkspace<float>& ws,
+                const DatasetView<float>& data, std::int32_t longest, cudaStream_t stream) {
+  if (mode == MathMode::fast) {
+    run_staged_with<math::FastMath, I, H, O>(v, ws, data, longest, stream);
+  } else {
+    run_staged_with<math::PreciseMath, I, H, O>(v, ws, data, longest, stream);
+  }
+}
+
+// ---- instantiations, one per compiled shape
+
+#define MANYNETS_INSTANTIATE_LAUNCHERS(I, H, O)                                                           \
+  template void launch_fused<I, H, O>(MathMode, bool, const TrainView<float>&, const DatasetView<float>&, \
+                                      unsigned long long*, cudaStream_t);                                 \
+  template void run_staged<I, H, O>(MathMode, const TrainView<float>&, const StagedWorkspace<float>&,     \
+                                    const DatasetView<float>&, std::int32_t, cudaStream_t);
+MANYNETS_FOR_EACH_SHAPE(MANYNETS_INSTANTIATE_LAUNCHERS)
+#undef MANYNETS_INSTANTIATE_LAUNCHERS
+
+}  // namespace kernels
+}  // namespace manynets

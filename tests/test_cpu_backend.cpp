@@ -1,0 +1,415 @@
+// The cpu backend (float, SIMD lanes across networks, every core) against the
+// double-precision reference: the worked example, xor, random hyperparameters
+// mixed in one block for every shape, both modes and math modes, curves; and
+// its own promises: any batch size, bit-identical results for any thread
+// count and chunk size, and a diverging network that leaves its block-mates alone.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "manynets/cpu.hpp"
+#include "manynets/init.hpp"
+#include "manynets/presets.hpp"
+#include "manynets/reference.hpp"
+#include "manynets/shapes.hpp"
+#include "simd_math.hpp"
+#include "test_util.hpp"
+
+namespace manynets {
+namespace {
+
+// Tolerances, and why:
+// - whole float runs against the double reference: inputs and hyperparameters
+//   round to float (6e-8) and every step adds a few ulps; over a few hundred to
+//   ten thousand steps of training that does not amplify them (checked below by
+//   nudging the reference) the final loss, parameters and curve points stay
+//   within 3e-3 relative (the worked example stays within 1e-3 over 10000 steps
+//   as in test_math_vs_reference.cpp; 4-8-3's longer sums reach 1.7e-3 on a
+//   curve point); kLossFloor covers losses near zero.
+constexpr double kRunTolerance = 3e-3;
+constexpr double kWorkedExampleTolerance = 1e-3;
+constexpr double kLossFloor = 1e-6;
+// - abs errors near an exact fit: outputs resolve to float ulps (6e-8 near 1),
+//   so residuals of a near-perfect fit are noise of a few 1e-6.
+constexpr double kAbsErrorFloor = 1e-5;
+// - Adam: it divides the first moment by the root of the second, so once the
+//   gradient shrinks toward float rounding its steps keep a size of about lr and
+//   follow the rounding noise. math.hpp in scalar float drifts from the double
+//   reference by up to 2% on such runs, the same as this backend.
+constexpr double kAdamRunTolerance = 5e-2;
+constexpr double kAdamLossFloor = 1e-5;
+constexpr double kAdamAbsErrorFloor = 5e-3;  // abs error ~ sqrt(2 loss): the loss floor's match
+// - chaotic networks: when the reference's final parameters move by more than
+//   kChaosThreshold (relative) as its initial parameters move by kNudge (a few
+//   float ulps), float rounding alone can change the result as much; such
+//   networks, and diverged ones, are compared by status only.
+constexpr double kNudge = 3e-7;
+constexpr double kChaosThreshold = 1e-4;
+// - exp_cephes against std::exp: a degree-6 polynomial after exact range
+//   reduction; Cephes documents ~2 ulp, we allow 4 ulp of float (2^-23 each).
+constexpr double kExpUlps = 4.0;
+
+constexpr Activation kActivations[] = {Activation::sigmoid, Activation::tanh, Activation::relu,
+                                       Activation::identity};
+constexpr Optimizer kOptimizers[] = {Optimizer::sgd, Optimizer::momentum, Optimizer::adam};
+
+Results train_cpu(const Batch& batch, const Dataset& data, int threads = 0,
+                  std::size_t chunk = cpu::default_chunk_networks) {
+  BackendOptions options;
+  options.threads = threads;
+  return cpu::make_backend(options, chunk)->train(batch, data);
+}
+
+Dataset random_dataset(std::mt19937& rng, Shape shape, int samples) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  Dataset d;
+  d.name = "random";
+  d.inputs = shape.inputs;
+  d.outputs = shape.outputs;
+  d.x.resize(static_cast<std::size_t>(samples) * shape.inputs);
+  d.t.resize(static_cast<std::size_t>(samples) * shape.outputs);
+  for (double& v : d.x) v = u(rng);
+  for (double& v : d.t) v = 0.5 * (u(rng) + 1.0);
+  return d;
+}
+
+// Neighbouring networks differ in activations, optimizer, trained biases, mode,
+// learning rate, step budget and target loss, so every block mixes them.
+Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::int32_t steps) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::uniform_real_distribution<double> log_lr(std::log(0.01), std::log(1.0));
+  Batch b(shape, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    NetworkConfig c;
+    c.hidden_activation = kActivations[rng() % 4];
+    c.output_activation = kActivations[rng() % 4];
+    c.optimizer = kOptimizers[rng() % 3];
+    c.learning_rate = std::exp(log_lr(rng));
+    c.momentum = 0.5;
+    c.train_biases = rng() % 2 == 0;
+    c.mode = rng() % 2 == 0 ? Mode::full : Mode::online;
+    c.max_steps = steps - static_cast<std::int32_t>(rng() % 7);
+    c.target_loss = rng() % 3 == 0 ? 0.02 : 0.0;  // some stop early
+    b.set_config(i, c);
+    for (int q = 0; q < b.num_params(); ++q) b.param(i, q) = u(rng);
+  }
+  return b;
+}
+
+struct Tolerance {
+  double relative;
+  double loss_floor;
+  double abs_error_floor;
+};
+
+Tolerance tolerance_for(Optimizer o) {
+  if (o == Optimizer::adam) return {kAdamRunTolerance, kAdamLossFloor, kAdamAbsErrorFloor};
+  return {kRunTolerance, kLossFloor, kAbsErrorFloor};
+}
+
+bool close(double a, double b, double relative, double floor) {
+  return std::abs(a - b) <= relative * std::abs(b) + floor;
+}
+
+// Expects `fast` to match the reference within the float tolerances; returns how
+// many networks were compared by value (the rest by status).
+std::size_t expect_matches_reference(const Batch& batch, const Dataset& data, const Results& fast,
+                                     const std::string& what) {
+  const Results ref = reference::make_backend()->train(batch, data);
+  Batch nudged = batch;
+  // Each parameter and learning rate moves by a few ulps in its own direction,
+  // as float rounding would move them.
+  for (std::size_t k = 0; k < nudged.init_params.size(); ++k)
+    nudged.init_params[k] *= 1.0 + kNudge * static_cast<double>(static_cast<int>(k % 5) - 2);
+  for (double& lr : nudged.learning_rate) lr *= 1.0 + kNudge;
+  const Results ref_nudged = reference::make_backend()->train(nudged, data);
+  EXPECT_EQ(fast.backend, "cpu");
+  EXPECT_EQ(fast.n, batch.size());
+  EXPECT_EQ(fast.curve_points, ref.curve_points);
+  EXPECT_EQ(fast.curve_every, ref.curve_every);
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(fast.status[i], ref.status[i]) << what << " network " << i;
+    double sensitivity = 0;
+    for (int q = 0; q < batch.num_params(); ++q)
+      sensitivity = std::max(sensitivity, std::abs(ref_nudged.param(i, q) - ref.param(i, q)) /
+                                              std::max(1.0, std::abs(ref.param(i, q))));
+    sensitivity =
+        std::max(sensitivity, std::abs(ref_nudged.loss[i] - ref.loss[i]) / std::max(ref.loss[i], 1e-3));
+    for (std::size_t t = 0; t < ref.curve_points; ++t) {
+      const double a = ref_nudged.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
+      if (!std::isnan(b)) sensitivity = std::max(sensitivity, std::abs(a - b) / std::max(b, 1e-3));
+    }
+    if (ref.status[i] == Status::diverged || !(sensitivity < kChaosThreshold)) continue;
+    ++compared;
+    const Tolerance tol = tolerance_for(batch.optimizer[i]);
+    EXPECT_EQ(fast.steps[i], ref.steps[i]) << what << " network " << i;
+    EXPECT_PRED4(close, fast.loss[i], ref.loss[i], tol.relative, tol.loss_floor) << what << " network " << i;
+    EXPECT_PRED4(close, fast.abs_error[i], ref.abs_error[i], tol.relative, tol.abs_error_floor)
+        << what << " network " << i;
+    for (int q = 0; q < batch.num_params(); ++q)
+      EXPECT_NEAR(fast.param(i, q), ref.param(i, q), tol.relative * std::max(1.0, std::abs(ref.param(i, q))))
+          << what << " network " << i << " param " << q;
+    for (std::size_t t = 0; t < ref.curve_points; ++t) {
+      const float a = fast.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
+      if (std::isnan(b)) {
+        EXPECT_TRUE(std::isnan(a)) << what << " slot " << t << " network " << i;
+      } else {
+        EXPECT_PRED4(close, a, b, tol.relative, tol.loss_floor) << what << " slot " << t << " network " << i;
+        EXPECT_PRED4(close, fast.curve_abs_error_at(t, i), ref.curve_abs_error_at(t, i), tol.relative,
+                     tol.abs_error_floor)
+            << what << " slot " << t << " network " << i;
+      }
+    }
+  }
+  return compared;
+}
+
+void expect_bit_identical(const Results& a, const Results& b, const std::string& what) {
+  ASSERT_EQ(a.n, b.n) << what;
+  EXPECT_EQ(a.status, b.status) << what;
+  EXPECT_EQ(a.steps, b.steps) << what;
+  auto same_bits = [](const auto& x, const auto& y) {
+    return x.size() == y.size() &&
+           (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(x[0])) == 0);
+  };
+  EXPECT_TRUE(same_bits(a.params, b.params)) << what;
+  EXPECT_TRUE(same_bits(a.loss, b.loss)) << what;
+  EXPECT_TRUE(same_bits(a.abs_error, b.abs_error)) << what;
+  EXPECT_TRUE(same_bits(a.curve_loss, b.curve_loss)) << what;
+  EXPECT_TRUE(same_bits(a.curve_abs_error, b.curve_abs_error)) << what;
+}
+
+// The seed sweep: worked-example networks at learning rates 0.1 ... 2.0.
+Batch seed_sweep(std::size_t n, std::int32_t steps) {
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, n);
+  NetworkConfig c = seed.config;
+  c.max_steps = steps;
+  for (std::size_t i = 0; i < n; ++i) {
+    c.learning_rate = n > 1 ? 0.1 + 1.9 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.5;
+    batch.set_config(i, c);
+  }
+  initialize(batch, seed.init);
+  return batch;
+}
+
+// ---- against the reference
+
+TEST(CpuBackend, SeedSweepMatchesReferenceInBothMathModesWithCurves) {
+  const Preset seed = make_preset("seed");
+  for (MathMode m : {MathMode::precise, MathMode::fast}) {
+    Batch batch = seed_sweep(37, 2000);
+    batch.math_mode = m;
+    batch.curve_every = 100;
+    const std::size_t compared = expect_matches_reference(batch, seed.data, train_cpu(batch, seed.data),
+                                                          std::string("seed ") + to_string(m));
+    EXPECT_EQ(compared, batch.size());  // plain gradient descent on the worked example is not chaotic
+  }
+}
+
+TEST(CpuBackend, WorkedExampleAfterTenThousandStepsHasThePublishedLoss) {
+  const Preset seed = make_preset("seed");
+  Batch batch = seed_sweep(1, 10000);
+  const Results r = train_cpu(batch, seed.data);
+  EXPECT_NEAR(r.loss[0] / 3.5101878e-05, 1.0, kWorkedExampleTolerance);
+  EXPECT_EQ(r.steps[0], 10000);
+  EXPECT_EQ(r.status[0], Status::max_steps);
+}
+
+TEST(CpuBackend, XorWithMixedHyperparametersMatchesReference) {
+  const Preset xor_preset = make_preset("xor");
+  std::mt19937 rng(7);
+  for (Mode mode : {Mode::full, Mode::online}) {
+    Batch batch = random_batch(rng, xor_preset.shape, 53, 1500);
+    initialize(batch, InitSpec{InitSpec::Kind::uniform, 1.0});
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch.mode[i] = mode;
+      batch.target_loss[i] = i % 2 == 0 ? 0.05 : 0.0;
+    }
+    batch.curve_every = 50;
+    batch.seed = 11;
+    const std::size_t compared = expect_matches_reference(
+        batch, xor_preset.data, train_cpu(batch, xor_preset.data), std::string("xor ") + to_string(mode));
+    EXPECT_GT(compared, batch.size() / 2);
+  }
+}
+
+TEST(CpuBackend, RandomHyperparametersMatchReferenceForEveryShapeAndMathMode) {
+  std::mt19937 rng(2024);
+  for (MathMode m : {MathMode::precise, MathMode::fast}) {
+    for (const Shape shape : {Shape{2, 2, 2}, Shape{2, 2, 1}, Shape{2, 3, 1}, Shape{4, 8, 3}}) {
+      ASSERT_TRUE(is_compiled_shape(shape));
+      const Dataset data = random_dataset(rng, shape, 5);
+      Batch batch = random_batch(rng, shape, 101, 300);
+      batch.math_mode = m;
+      batch.curve_every = 7;
+      batch.seed = 5;
+      batch.first_id = 1000;
+      const std::string what = to_string(shape) + " " + to_string(m);
+      const std::size_t compared = expect_matches_reference(batch, data, train_cpu(batch, data), what);
+      EXPECT_GT(compared, batch.size() / 2) << what;
+    }
+  }
+}
+
+TEST(CpuBackend, BatchSizesThatAreNotMultiplesOfTheBlockMatchReference) {
+  const Preset seed = make_preset("seed");
+  const std::size_t lanes = static_cast<std::size_t>(cpu::block_lanes());
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{17}, lanes - 1,
+                        lanes + 1, std::size_t{1003}}) {
+    Batch batch = seed_sweep(n, 200);
+    for (std::size_t i = 0; i < n; ++i) batch.max_steps[i] = 150 + static_cast<std::int32_t>(i % 51);
+    const Results r = train_cpu(batch, seed.data, 3);
+    EXPECT_EQ(expect_matches_reference(batch, seed.data, r, "n=" + std::to_string(n)), n);
+  }
+}
+
+// ---- its own promises
+
+TEST(CpuBackend, OneThreadAndManyThreadsAreBitIdentical) {
+  std::mt19937 rng(31);
+  const Shape shape{2, 3, 1};
+  const Dataset data = random_dataset(rng, shape, 4);
+  Batch batch = random_batch(rng, shape, 1000 + 3, 200);
+  batch.curve_every = 9;
+  const Results one = train_cpu(batch, data, 1);
+  for (int threads : {2, 3, 7, 0})
+    expect_bit_identical(one, train_cpu(batch, data, threads), std::to_string(threads));
+}
+
+TEST(CpuBackend, ChunkBoundariesDoNotChangeResults) {
+  std::mt19937 rng(32);
+  const Shape shape{2, 2, 2};
+  const Dataset data = random_dataset(rng, shape, 3);
+  Batch batch = random_batch(rng, shape, 777, 150);
+  batch.curve_every = 10;
+  const Results whole = train_cpu(batch, data, 2);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, std::size_t{24}, std::size_t{100}})
+    expect_bit_identical(whole, train_cpu(batch, data, 2, chunk), "chunk " + std::to_string(chunk));
+}
+
+TEST(CpuBackend, ADivergingNetworkLeavesItsBlockMatesBitIdentical) {
+  const Preset seed = make_preset("seed");
+  Batch calm = seed_sweep(17, 500);  // one block, one kind: tanh hidden, linear output
+  calm.curve_every = 25;
+  for (std::size_t i = 0; i < calm.size(); ++i) {
+    calm.hidden_activation[i] = Activation::tanh;
+    calm.output_activation[i] = Activation::identity;
+    calm.learning_rate[i] = 0.01 + 0.01 * static_cast<double>(i);
+  }
+  Batch wild = calm;
+  wild.learning_rate[5] = 1e3;  // a linear output layer overflows within a few steps
+  const Results a = train_cpu(calm, seed.data);
+  const Results b = train_cpu(wild, seed.data);
+  EXPECT_EQ(b.status[5], Status::diverged);
+  EXPECT_EQ(a.status[5], Status::max_steps);
+  for (std::size_t i = 0; i < calm.size(); ++i) {
+    if (i == 5) continue;
+    EXPECT_EQ(a.status[i], b.status[i]);
+    EXPECT_EQ(a.steps[i], b.steps[i]);
+    EXPECT_EQ(a.loss[i], b.loss[i]) << "network " << i;
+    for (int q = 0; q < calm.num_params(); ++q) EXPECT_EQ(a.param(i, q), b.param(i, q));
+    for (std::size_t t = 0; t < a.curve_points; ++t) EXPECT_EQ(a.curve_loss_at(t, i), b.curve_loss_at(t, i));
+  }
+  // The diverged network's curve ends where it stopped.
+  const std::size_t stopped_slot = static_cast<std::size_t>(b.steps[5] / calm.curve_every) + 1;
+  for (std::size_t t = stopped_slot; t < b.curve_points; ++t) EXPECT_TRUE(std::isnan(b.curve_loss_at(t, 5)));
+  EXPECT_EQ(expect_matches_reference(wild, seed.data, b, "wild"), wild.size() - 1);
+}
+
+TEST(CpuBackend, EarlyStoppedLanesStopAtTheirOwnStep) {
+  const Preset seed = make_preset("seed");
+  Batch batch = seed_sweep(24 + 5, 3000);
+  for (std::size_t i = 0; i < batch.size(); ++i) batch.target_loss[i] = i % 2 == 0 ? 1e-3 : 0.0;
+  const Results r = train_cpu(batch, seed.data);
+  std::vector<std::int32_t> stops;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i % 2 == 1) {
+      EXPECT_EQ(r.status[i], Status::max_steps) << i;
+    }
+    if (r.status[i] == Status::converged) stops.push_back(r.steps[i]);
+  }
+  std::sort(stops.begin(), stops.end());
+  EXPECT_GE(stops.size(), 10u);
+  EXPECT_GE(std::unique(stops.begin(), stops.end()) - stops.begin(), 10);  // each at its own step
+  EXPECT_EQ(expect_matches_reference(batch, seed.data, r, "early stop"), batch.size());
+}
+
+TEST(CpuBackend, RejectsWhatItDoesNotImplement) {
+  const Preset seed = make_preset("seed");
+  Batch batch = seed_sweep(3, 10);
+  batch.rule = Rule::seed_blog;
+  testing::expect_input_error([&] { train_cpu(batch, seed.data); }, {"cpu", "reference"});
+  BackendOptions options;
+  options.threads = -1;
+  testing::expect_input_error([&] { cpu::make_backend(options); }, {"threads", "-1"});
+}
+
+TEST(CpuBackend, IsTheAutoBackendOfAHostBuild) {
+  const std::vector<std::string> names = available_backends();
+  ASSERT_FALSE(names.empty());
+  const auto cpu_at = std::find(names.begin(), names.end(), "cpu");
+  const auto ref_at = std::find(names.begin(), names.end(), "reference");
+  ASSERT_NE(cpu_at, names.end());
+  EXPECT_LT(cpu_at, ref_at);
+  EXPECT_EQ(make_backend("cpu")->name(), "cpu");
+}
+
+TEST(CpuBackend, CommandLineTrainAgreesWithReference) {
+  auto run = [](const std::string& backend) {
+    const std::string command = "'" + std::string(MANYNETS_EXE) + "' train --preset seed --backend " +
+                                backend + " --steps 10000 --json";
+    std::FILE* pipe = popen(command.c_str(), "r");
+    std::string out;
+    char buffer[4096];
+    for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, got);
+    EXPECT_EQ(pclose(pipe), 0) << command;
+    return nlohmann::json::parse(out);
+  };
+  const nlohmann::json cpu = run("cpu"), ref = run("reference");
+  EXPECT_EQ(cpu["steps"], ref["steps"]);
+  EXPECT_NEAR(cpu["loss"].get<double>() / ref["loss"].get<double>(), 1.0, kWorkedExampleTolerance);
+  ASSERT_EQ(cpu["params"].size(), ref["params"].size());
+  for (std::size_t q = 0; q < ref["params"].size(); ++q)
+    EXPECT_NEAR(cpu["params"][q].get<double>(), ref["params"][q].get<double>(), kWorkedExampleTolerance);
+}
+
+// ---- the fast-mode exp
+
+TEST(CpuExpCephes, IsWithinFourUlpOfExpAndPassesNaN) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-87.0f, 88.0f);
+  alignas(64) float in[simd::vector_width], out[simd::vector_width];
+  double worst = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    for (float& v : in) v = trial < 10 ? static_cast<float>(trial - 5) * 0.25f : u(rng);
+    simd::exp_cephes(simd::Vec::load_unaligned(in)).store_unaligned(out);
+    for (int l = 0; l < simd::vector_width; ++l) {
+      const double exact = std::exp(static_cast<double>(in[l]));
+      worst = std::max(worst, std::abs(out[l] - exact) / exact);
+    }
+  }
+  ::testing::Test::RecordProperty("worst_relative_error", std::to_string(worst));
+  EXPECT_LE(worst, kExpUlps * std::ldexp(1.0, -23));
+  // Outside the clamp: finite at the top, tiny at the bottom, NaN stays NaN.
+  in[0] = std::numeric_limits<float>::quiet_NaN();
+  in[1] = 1000.0f;
+  in[2] = -1000.0f;
+  simd::exp_cephes(simd::Vec::load_unaligned(in)).store_unaligned(out);
+  EXPECT_TRUE(std::isnan(out[0]));
+  EXPECT_GT(out[1], 1e38f);
+  EXPECT_LT(out[2], 1e-37f);
+  EXPECT_GE(out[2], 0.0f);
+}
+
+}  // namespace
+}  // namespace manynets

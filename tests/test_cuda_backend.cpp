@@ -1,0 +1,306 @@
+// The cuda and cuda-staged backends on a GPU: each against the double
+// reference, against each other, refill on and off, chunked and whole, and the
+// device summary; every such test skips, saying why, without a device. Also,
+// on every machine: asking for cuda without a device is a clear input error,
+// and auto falls back with a note.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "manynets/backend.hpp"
+#include "manynets/init.hpp"
+#include "manynets/presets.hpp"
+#include "manynets/reference.hpp"
+#include "manynets/version.hpp"
+#include "random_batches.hpp"
+#include "test_util.hpp"
+
+namespace manynets {
+namespace {
+
+// Tolerances, and why (float on the GPU against the double reference):
+// - precise mode: expf and IEEE division, FMA contraction by nvcc; rounding of
+//   1e-7 per operation stays near 1e-5 relative on a convergent run, and
+//   1e-3 relative on the final loss is what float affords over 10000 steps
+//   (the same figure as math.hpp in float on the host, test_math_vs_reference).
+constexpr double kPreciseLossTolerance = 1e-3;
+// - fast mode: __expf and __fdividef are within a few ulps, but tanh.approx has
+//   a relative error near 2^-11 per call; a tanh network's trajectory then
+//   drifts by up to a few percent of its final loss.
+constexpr double kFastLossTolerance = 5e-2;
+// - a converged network may cross its target a few steps earlier or later in
+//   float: steps agree to 2 % (+2).
+constexpr double kStepsRelativeTolerance = 0.02;
+// - random hyperparameters include chaotic and borderline networks (a loss that
+//   crosses its target by rounding); they are compared by status, and up to
+//   2 % of them may land on another status. Diverged networks: status only.
+constexpr double kStatusMismatchShare = 0.02;
+// - fused against staged on the same GPU: the same math.hpp code on values
+//   kept in float registers or float memory; only nvcc's FMA contraction can
+//   differ between the two kernels, so 1e-4 relative on loss and parameters.
+constexpr double kFusedStagedTolerance = 1e-4;
+// - refill on/off and chunked/whole: the same compiled body per network, so bit for bit.
+
+bool have_device(std::string* why) {
+  return !cuda_devices(why).empty();
+}
+
+#define MANYNETS_SKIP_WITHOUT_DEVICE()                                 \
+  do {                                                                 \
+    std::string why;                                                   \
+    if (!have_device(&why)) GTEST_SKIP() << "no CUDA device: " << why; \
+  } while (0)
+
+Results train_on(const std::string& backend, const Batch& batch, const Dataset& data, BackendOptions o = {}) {
+  return make_backend(backend, o)->train(batch, data);
+}
+
+// The worked example over learning rates 0.05 .. 5 and four initialisations.
+Batch seed_sweep(std::size_t n, std::int32_t steps, MathMode mode) {
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, n);
+  NetworkConfig c = seed.config;
+  c.max_steps = steps;
+  c.target_loss = 1e-4;
+  for (std::size_t i = 0; i < n; ++i) {
+    c.learning_rate = 0.05 * std::pow(100.0, static_cast<double>(i % 50) / 49.0);
+    batch.set_config(i, c);
+  }
+  initialize(batch, parse_init(n > 50 ? "uniform:1" : "seed"));
+  batch.math_mode = mode;
+  batch.curve_every = 100;
+  return batch;
+}
+
+Batch xor_sweep(std::size_t n, std::int32_t steps, MathMode mode) {
+  const Preset xr = make_preset("xor");
+  Batch batch(xr.shape, n);
+  NetworkConfig c = xr.config;
+  c.max_steps = steps;
+  c.target_loss = 1e-3;
+  for (std::size_t i = 0; i < n; ++i) {
+    c.learning_rate = 0.1 + 2.0 * static_cast<double>(i) / static_cast<double>(n);
+    c.hidden_activation = i % 2 == 0 ? Activation::sigmoid : Activation::tanh;
+    c.optimizer = i % 3 == 0 ? Optimizer::momentum : Optimizer::sgd;
+    batch.set_config(i, c);
+  }
+  batch.seed = 3;
+  initialize(batch, parse_init("uniform:1"));
+  batch.math_mode = mode;
+  batch.curve_every = 50;
+  return batch;
+}
+
+// Float results against the reference, with the tolerances above.
+void expect_close_to_reference(const Results& got, const Results& ref, double loss_tolerance,
+                               double status_share, const std::string& what) {
+  ASSERT_EQ(got.n, ref.n) << what;
+  std::size_t status_mismatches = 0;
+  for (std::size_t i = 0; i < ref.n; ++i) {
+    if (got.status[i] != ref.status[i]) {
+      ++status_mismatches;
+      continue;
+    }
+    if (ref.status[i] == Status::diverged) continue;
+    const double step_slack = kStepsRelativeTolerance * ref.steps[i] + 2;
+    EXPECT_LE(std::abs(got.steps[i] - ref.steps[i]), step_slack) << what << " network " << i;
+    if (ref.status[i] == Status::max_steps) {
+      EXPECT_NEAR(got.loss[i], ref.loss[i], loss_tolerance * std::max(ref.loss[i], 1e-6))
+          << what << " network " << i;
+    }
+  }
+  EXPECT_LE(static_cast<double>(status_mismatches), status_share * static_cast<double>(ref.n))
+      << what << ": " << status_mismatches << " networks stopped with another status";
+}
+
+void expect_bitwise_equal(const Results& a, const Results& b, const std::string& what) {
+  ASSERT_EQ(a.n, b.n);
+  EXPECT_EQ(a.status, b.status) << what;
+  EXPECT_EQ(a.steps, b.steps) << what;
+  EXPECT_EQ(std::memcmp(a.params.data(), b.params.data(), a.params.size() * sizeof(double)), 0) << what;
+  EXPECT_EQ(std::memcmp(a.loss.data(), b.loss.data(), a.loss.size() * sizeof(double)), 0) << what;
+  EXPECT_EQ(std::memcmp(a.curve_loss.data(), b.curve_loss.data(), a.curve_loss.size() * sizeof(float)), 0)
+      << what;
+}
+
+void expect_summary_matches(const Results& r) {
+  ASSERT_TRUE(r.summary.valid);
+  const Summary host = summarize(r);
+  EXPECT_EQ(r.summary.converged, host.converged);
+  EXPECT_EQ(r.summary.max_steps, host.max_steps);
+  EXPECT_EQ(r.summary.diverged, host.diverged);
+  EXPECT_EQ(r.summary.best, host.best);
+  if (host.best < r.n) {
+    EXPECT_EQ(r.summary.best_loss, host.best_loss);
+  }
+}
+
+// ---- every machine
+
+TEST(CudaBackendWithoutDevice, AskingForCudaIsAClearInputError) {
+  std::string why;
+  if (have_device(&why)) GTEST_SKIP() << "a CUDA device is present";
+  for (const char* name : {"cuda", "cuda-staged"}) {
+    testing::expect_input_error([&] { make_backend(name); },
+                                {"no CUDA device is available", why, "use --backend cpu or reference"});
+  }
+}
+
+TEST(CudaBackendWithoutDevice, AutoFallsBackToABackendThatNeedsNoDeviceWithANote) {
+  std::string why;
+  if (have_device(&why)) GTEST_SKIP() << "a CUDA device is present";
+  std::string note;
+  const std::string resolved = resolve_auto_backend(&note);
+  EXPECT_NE(resolved, "cuda");
+  EXPECT_NE(resolved, "cuda-staged");
+  EXPECT_NE(note.find("no CUDA device is available"), std::string::npos) << note;
+  EXPECT_NE(note.find(resolved), std::string::npos) << note;
+  EXPECT_EQ(note.find('\n'), std::string::npos);
+  EXPECT_EQ(make_backend("auto")->name(), resolved);
+}
+
+// ---- with a device
+
+class CudaBackendTest : public ::testing::TestWithParam<MathMode> {
+ protected:
+  void SetUp() override { MANYNETS_SKIP_WITHOUT_DEVICE(); }
+  double loss_tolerance() const {
+    return GetParam() == MathMode::fast ? kFastLossTolerance : kPreciseLossTolerance;
+  }
+};
+
+TEST_P(CudaBackendTest, FusedAndStagedMatchReferenceOnSeed) {
+  const Batch batch = seed_sweep(200, 5000, GetParam());
+  const Preset seed = make_preset("seed");
+  const Results ref = train_on("reference", batch, seed.data);
+  for (const char* name : {"cuda", "cuda-staged"}) {
+    const Results got = train_on(name, batch, seed.data);
+    EXPECT_EQ(got.backend, name);
+    expect_close_to_reference(got, ref, loss_tolerance(), 0.0, std::string(name) + " seed");
+    expect_summary_matches(got);
+  }
+}
+
+TEST_P(CudaBackendTest, FusedAndStagedMatchReferenceOnXor) {
+  const Batch batch = xor_sweep(123, 3000, GetParam());
+  const Preset xr = make_preset("xor");
+  const Results ref = train_on("reference", batch, xr.data);
+  for (const char* name : {"cuda", "cuda-staged"}) {
+    expect_close_to_reference(train_on(name, batch, xr.data), ref, loss_tolerance(), kStatusMismatchShare,
+                              std::string(name) + " xor");
+  }
+}
+
+TEST_P(CudaBackendTest, FusedAndStagedMatchReferenceOnRandomHyperparameters) {
+  std::mt19937 rng(2024);
+  const Shape shape{2, 3, 1};
+  const Dataset data = testing::random_dataset(rng, shape, 5);
+  Batch batch = testing::random_batch(rng, shape, 1037, 300);  // not a multiple of a block
+  batch.math_mode = GetParam();
+  const Results ref = train_on("reference", batch, data);
+  for (const char* name : {"cuda", "cuda-staged"}) {
+    const Results got = train_on(name, batch, data);
+    expect_close_to_reference(got, ref, loss_tolerance(), kStatusMismatchShare,
+                              std::string(name) + " random");
+    expect_summary_matches(got);
+  }
+}
+
+TEST_P(CudaBackendTest, FusedMatchesStaged) {
+  const Batch batch = xor_sweep(301, 2000, GetParam());
+  const Preset xr = make_preset("xor");
+  const Results fused = train_on("cuda", batch, xr.data);
+  const Results staged = train_on("cuda-staged", batch, xr.data);
+  std::size_t status_mismatches = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (fused.status[i] != staged.status[i]) {
+      ++status_mismatches;
+      continue;
+    }
+    EXPECT_LE(std::abs(fused.steps[i] - staged.steps[i]), 1) << "network " << i;
+    if (fused.status[i] == Status::max_steps) {
+      EXPECT_NEAR(fused.loss[i], staged.loss[i], kFusedStagedTolerance * std::max(1e-6, staged.loss[i]));
+    }
+  }
+  EXPECT_LE(static_cast<double>(status_mismatches), kStatusMismatchShare * static_cast<double>(batch.size()));
+}
+
+TEST_P(CudaBackendTest, RefillOnAndOffGiveIdenticalResults) {
+  std::mt19937 rng(7);
+  const Shape shape{2, 2, 2};
+  const Dataset data = testing::random_dataset(rng, shape, 4);
+  Batch batch = testing::random_batch(rng, shape, 5001, 400);
+  batch.math_mode = GetParam();
+  BackendOptions on, off;
+  on.refill = true;
+  off.refill = false;
+  expect_bitwise_equal(train_on("cuda", batch, data, on), train_on("cuda", batch, data, off), "refill");
+}
+
+TEST_P(CudaBackendTest, ChunkedRunsEqualOneChunkAndSummariesAgree) {
+  std::mt19937 rng(8);
+  const Shape shape{2, 3, 1};
+  const Dataset data = testing::random_dataset(rng, shape, 5);  // online mode shuffles by global id
+  Batch batch = testing::random_batch(rng, shape, 2000, 200);
+  batch.math_mode = GetParam();
+  for (const char* name : {"cuda", "cuda-staged"}) {
+    const Results whole = train_on(name, batch, data);
+    BackendOptions chunked;
+    chunked.chunk_networks = 333;
+    const Results parts = train_on(name, batch, data, chunked);
+    expect_bitwise_equal(parts, whole, std::string(name) + " chunked");
+    expect_summary_matches(whole);
+    expect_summary_matches(parts);
+  }
+}
+
+TEST_P(CudaBackendTest, EmptyAndSingleNetworkBatches) {
+  const Preset seed = make_preset("seed");
+  for (const char* name : {"cuda", "cuda-staged"}) {
+    Batch empty(seed.shape, 0);
+    empty.math_mode = GetParam();
+    const Results none = train_on(name, empty, seed.data);
+    EXPECT_EQ(none.n, 0u);
+    EXPECT_TRUE(none.summary.valid);
+    EXPECT_EQ(none.summary.best, 0u);
+    const Batch one = seed_sweep(1, 10000, GetParam());
+    const Results r = train_on(name, one, seed.data);
+    const Results ref = train_on("reference", one, seed.data);
+    ASSERT_EQ(r.n, 1u);
+    EXPECT_EQ(r.status[0], ref.status[0]);
+    EXPECT_NEAR(r.loss[0] / ref.loss[0], 1.0, loss_tolerance());
+    for (std::size_t t = 0; t < ref.curve_points; ++t) {
+      if (std::isnan(ref.curve_loss_at(t, 0))) {
+        EXPECT_TRUE(std::isnan(r.curve_loss_at(t, 0))) << name << " slot " << t;
+      } else {
+        EXPECT_NEAR(r.curve_loss_at(t, 0) / ref.curve_loss_at(t, 0), 1.0, loss_tolerance())
+            << name << " slot " << t;
+      }
+    }
+  }
+}
+
+TEST(CudaBackendErrors, SeedBlogRuleAndBadDeviceAreInputErrors) {
+  MANYNETS_SKIP_WITHOUT_DEVICE();
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, 1);
+  batch.rule = Rule::seed_blog;
+  initialize(batch, seed.init);
+  testing::expect_input_error([&] { train_on("cuda", batch, seed.data); }, {"rule backprop only"});
+  BackendOptions o;
+  o.device = 999;
+  testing::expect_input_error([&] { make_backend("cuda", o); }, {"CUDA device 999 does not exist"});
+}
+
+INSTANTIATE_TEST_SUITE_P(MathModes, CudaBackendTest, ::testing::Values(MathMode::precise, MathMode::fast),
+                         [](const ::testing::TestParamInfo<MathMode>& mode) {
+                           return std::string(to_string(mode.param));
+                         });
+
+}  // namespace
+}  // namespace manynets

@@ -1,0 +1,460 @@
+// Host launches of the CUDA kernels' bodies (kernels/train_bodies.hpp): each
+// body runs on the host for every index of a batch, as a grid of threads would
+// run it, through the same staging (kernels/staging.hpp) the CUDA backend uses,
+// and is compared with the reference backend and with math.hpp run directly.
+// No GPU needed: indexing, recording, early stop, refill and chunk offsets are
+// checked here, in CI.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "kernels/staging.hpp"
+#include "kernels/train_bodies.hpp"
+#include "manynets/presets.hpp"
+#include "manynets/reference.hpp"
+#include "manynets/shapes.hpp"
+#include "math_driver.hpp"
+#include "random_batches.hpp"
+
+namespace manynets {
+namespace {
+
+using testing::random_batch;
+using testing::random_dataset;
+
+// Tolerances, and why:
+// - host-launched bodies in float against math.hpp's own training loop in float
+//   (tests/math_driver.hpp): the same operations in the same order on the same
+//   compiler, so every bit must agree (params, loss, steps, status, every curve slot).
+// - host-launched bodies in double against the double reference: the formulas
+//   in another order; 1e-9 relative over a few hundred steps, as in
+//   test_math_vs_reference.cpp. Networks whose reference run moves by more than
+//   kChaosThreshold when the start moves by 1e-13 are chaotic at their learning
+//   rate and compared by status only; diverged networks by status only.
+// - float bodies on the worked example against the reference over 10000
+//   steps: rounding accumulates along the trajectory; 1e-3 relative on the
+//   final loss, as for math.hpp in float.
+// - staged bodies against the fused body: the same math.hpp calls on values
+//   stored and reloaded in the same type, so bit for bit.
+constexpr double kDoubleRunTolerance = 1e-9;
+constexpr double kChaosThreshold = 1e-7;
+constexpr double kFloatRunLossTolerance = 1e-3;
+
+// A host "block" is this many threads; batch sizes below are not multiples of it.
+constexpr std::size_t kBlock = 32;
+
+// ---- host launches
+
+// Output blocks start poisoned, so an element a body forgot to write differs
+// from the expected value (a NaN curve slot included: the poison is not NaN).
+std::vector<double> poisoned_block(std::size_t bytes) {
+  std::vector<double> block(bytes / sizeof(double) + 1);
+  std::memset(block.data(), 0xA5, block.size() * sizeof(double));
+  return block;
+}
+
+template <class T>
+std::vector<T> to_number_type(const std::vector<double>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+
+enum class Launch {
+  plain,           // one thread per network, whole blocks (threads past the end do nothing)
+  refill_dealt,    // few threads; every further network dealt to a random thread
+  refill_threads,  // real host threads taking networks from one atomic counter
+  staged,          // start, then forward / backward / update per step
+};
+
+template <class Math, int I, int H, int O, class T>
+void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetView<T>& data,
+            std::int32_t longest, std::uint32_t order_seed) {
+  const std::size_t grid = (v.count + kBlock - 1) / kBlock * kBlock;
+  switch (how) {
+    case Launch::plain:
+      for (std::size_t i = 0; i < grid; ++i) kernels::train_network_body<Math, I, H, O>(v, data, i);
+      return;
+    case Launch::refill_dealt: {
+      // 5 "threads" take networks 0..4 first, as the device's do; the rest go to
+      // threads in a random interleaving, which a work counter could produce.
+      const std::size_t threads = 5;
+      std::mt19937 rng(order_seed);
+      std::vector<std::vector<std::size_t>> taken(threads);
+      for (std::size_t i = threads; i < v.count; ++i) taken[rng() % threads].push_back(i);
+      std::vector<std::size_t> thread_order(threads);
+      std::iota(thread_order.begin(), thread_order.end(), 0);
+      std::shuffle(thread_order.begin(), thread_order.end(), rng);
+      for (const std::size_t t : thread_order) {
+        std::size_t k = 0;
+        auto next = [&]() { return k < taken[t].size() ? taken[t][k++] : v.count; };
+        kernels::train_networks_from<Math, I, H, O>(v, data, t, next);
+      }
+      return;
+    }
+    case Launch::refill_threads: {
+      const std::size_t threads = 3;
+      std::atomic<std::size_t> counter{threads};
+      std::vector<std::thread> pool;
+      for (std::size_t t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t]() {
+          kernels::train_networks_from<Math, I, H, O>(v, data, t, [&]() { return counter.fetch_add(1); });
+        });
+      }
+      for (std::thread& th : pool) th.join();
+      return;
+    }
+    case Launch::staged: {
+      const kernels::WorkspaceLayout<T> wl(Shape{I, H, O}, v.stride, static_cast<std::size_t>(data.samples));
+      std::vector<double> ws_block = poisoned_block(wl.bytes);
+      const kernels::StagedWorkspace<T> ws = wl.view(ws_block.data());
+      for (std::size_t i = 0; i < grid; ++i) kernels::staged_start_body<I, H, O>(v, ws, i);
+      for (std::int32_t step = 0;; ++step) {
+        for (std::size_t i = 0; i < grid; ++i)
+          kernels::staged_forward_body<Math, I, H, O>(v, ws, data, step, i);
+        if (step >= longest) break;
+        for (std::size_t i = 0; i < grid; ++i) kernels::staged_backward_body<I, H, O>(v, ws, data, step, i);
+        for (std::size_t i = 0; i < grid; ++i) kernels::staged_update_body<Math, I, H, O>(v, ws, i);
+      }
+      for (std::size_t i = 0; i < v.count; ++i)
+        EXPECT_EQ(ws.training[i], 0) << "network " << i << " still trains";
+      return;
+    }
+  }
+}
+
+// Trains `batch` as the CUDA backend does, on the host: chunks of `chunk`
+// networks (0: one chunk) packed into input blocks, launched, unpacked.
+template <class T, class Math = math::PreciseMath>
+Results host_train(const Batch& batch, const Dataset& data, Launch how, std::size_t chunk = 0,
+                   std::uint32_t order_seed = 1) {
+  Results r;
+  r.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
+  r.backend = "host launch";
+  const std::vector<T> xs = to_number_type<T>(data.x), ts = to_number_type<T>(data.t);
+  const kernels::DatasetView<T> dv{xs.data(), ts.data(), static_cast<int>(data.samples())};
+  const std::size_t n = batch.size();
+  if (chunk == 0) chunk = std::max<std::size_t>(n, 1);
+  dispatch_shape(batch.shape(), [&](auto tag) {
+    using Tag = decltype(tag);
+    for (std::size_t first = 0; first < n; first += chunk) {
+      const std::size_t count = std::min(chunk, n - first);
+      const kernels::InputLayout<T> il(batch.num_params(), count);
+      const kernels::OutputLayout<T> ol(batch.num_params(), count, r.curve_points);
+      std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes);
+      kernels::pack_inputs<T>(in_block.data(), batch, first, count);
+      const kernels::TrainView<T> v =
+          kernels::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
+      launch<Math, Tag::inputs, Tag::hidden, Tag::outputs>(how, v, dv, batch.longest_run(),
+                                                           order_seed + static_cast<std::uint32_t>(first));
+      kernels::unpack_outputs<T>(r, out_block.data(), first, count);
+    }
+  });
+  return r;
+}
+
+// ---- comparisons
+
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b));
+}
+
+// Every output of every network equal, bit for bit (NaN equals NaN).
+void expect_identical(const Results& got, const Results& want, const std::string& what) {
+  ASSERT_EQ(got.n, want.n) << what;
+  ASSERT_EQ(got.curve_points, want.curve_points) << what;
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < want.n && mismatches < 10; ++i) {
+    bool same = got.status[i] == want.status[i] && got.steps[i] == want.steps[i] &&
+                same_bits(got.loss[i], want.loss[i]) && same_bits(got.abs_error[i], want.abs_error[i]);
+    for (int q = 0; q < want.shape.num_params(); ++q)
+      same = same && same_bits(got.param(i, q), want.param(i, q));
+    for (std::size_t t = 0; t < want.curve_points; ++t) {
+      same = same && same_bits(got.curve_loss_at(t, i), want.curve_loss_at(t, i)) &&
+             same_bits(got.curve_abs_error_at(t, i), want.curve_abs_error_at(t, i));
+    }
+    if (!same) {
+      ++mismatches;
+      ADD_FAILURE() << what << ": network " << i << " differs (status " << to_string(got.status[i]) << " vs "
+                    << to_string(want.status[i]) << ", steps " << got.steps[i] << " vs " << want.steps[i]
+                    << ", loss " << got.loss[i] << " vs " << want.loss[i] << ")";
+    }
+  }
+}
+
+struct StatusCounts {
+  std::size_t converged = 0, max_steps = 0, diverged = 0;
+};
+StatusCounts count_statuses(const Results& r) {
+  StatusCounts c;
+  for (const Status s : r.status) {
+    c.converged += s == Status::converged;
+    c.max_steps += s == Status::max_steps;
+    c.diverged += s == Status::diverged;
+  }
+  return c;
+}
+
+// Double bodies against the reference: statuses all equal; values of the
+// non-chaotic, non-diverged networks to kDoubleRunTolerance.
+void expect_matches_reference(const Results& got, const Batch& batch, const Dataset& data) {
+  const Results ref = reference::make_backend()->train(batch, data);
+  Batch nudged = batch;
+  for (double& p : nudged.init_params) p *= 1.0 + 1e-13;
+  const Results ref_nudged = reference::make_backend()->train(nudged, data);
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    ASSERT_EQ(got.status[i], ref.status[i]) << "network " << i;
+    double sensitivity = 0;
+    for (int q = 0; q < batch.num_params(); ++q)
+      sensitivity = std::max(sensitivity, std::abs(ref_nudged.param(i, q) - ref.param(i, q)) /
+                                              std::max(1.0, std::abs(ref.param(i, q))));
+    if (ref.status[i] == Status::diverged || !(sensitivity < kChaosThreshold)) continue;
+    ++compared;
+    EXPECT_EQ(got.steps[i], ref.steps[i]) << "network " << i;
+    EXPECT_NEAR(got.loss[i], ref.loss[i], kDoubleRunTolerance * std::max(1.0, ref.loss[i]))
+        << "network " << i;
+    for (int q = 0; q < batch.num_params(); ++q)
+      EXPECT_NEAR(got.param(i, q), ref.param(i, q),
+                  kDoubleRunTolerance * std::max(1.0, std::abs(ref.param(i, q))))
+          << "network " << i << " param " << q;
+    for (std::size_t t = 0; t < ref.curve_points; ++t) {
+      const float a = got.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
+      if (std::isnan(b)) {
+        EXPECT_TRUE(std::isnan(a)) << "slot " << t << " network " << i;
+      } else {
+        EXPECT_FLOAT_EQ(a, b) << "slot " << t << " network " << i;
+      }
+    }
+  }
+  if (batch.size() > 20) {
+    EXPECT_GT(compared, batch.size() / 3) << "too few networks compared by value";
+  }
+}
+
+// ---- tests
+
+TEST(KernelBodies, FusedBodyInDoubleMatchesReferenceWithEveryStatus) {
+  for (const std::size_t n : {std::size_t{1}, std::size_t{37}, std::size_t{203}}) {
+    std::mt19937 rng(7 + static_cast<unsigned>(n));
+    const Shape shape{2, 3, 1};
+    const Dataset data = random_dataset(rng, shape, 5);
+    const Batch batch = random_batch(rng, shape, n, 300);
+    const Results got = host_train<double>(batch, data, Launch::plain);
+    expect_matches_reference(got, batch, data);
+    if (n > 100) {
+      const StatusCounts c = count_statuses(got);
+      EXPECT_GT(c.converged, 0u);
+      EXPECT_GT(c.max_steps, 0u);
+      EXPECT_GT(c.diverged, 0u);
+    }
+  }
+}
+
+TEST(KernelBodies, StagedBodiesInDoubleMatchReference) {
+  std::mt19937 rng(11);
+  const Shape shape{2, 2, 2};
+  const Dataset data = random_dataset(rng, shape, 4);
+  const Batch batch = random_batch(rng, shape, 203, 200);
+  expect_matches_reference(host_train<double>(batch, data, Launch::staged), batch, data);
+}
+
+// Every launch form, every compiled shape, float: bit for bit what math.hpp's
+// own loop gives network by network.
+TEST(KernelBodies, EveryLaunchFormEqualsMathHppBitForBitInEveryShape) {
+  const auto check_shape = [](Shape shape) {
+    std::mt19937 rng(21 + shape.hidden);
+    const Dataset data = random_dataset(rng, shape, 3);
+    const Batch batch = random_batch(rng, shape, 101, 120);
+    const Results want = testing::train_with_math<float>(batch, data);
+    const std::string s = to_string(shape);
+    expect_identical(host_train<float>(batch, data, Launch::plain), want, s + " plain");
+    expect_identical(host_train<float>(batch, data, Launch::refill_dealt), want, s + " refill (dealt)");
+    expect_identical(host_train<float>(batch, data, Launch::refill_threads), want, s + " refill (threads)");
+    expect_identical(host_train<float>(batch, data, Launch::staged), want, s + " staged");
+  };
+#define MANYNETS_CHECK_SHAPE(I, H, O) check_shape(Shape{I, H, O});
+  MANYNETS_FOR_EACH_SHAPE(MANYNETS_CHECK_SHAPE)
+#undef MANYNETS_CHECK_SHAPE
+}
+
+TEST(KernelBodies, RefillResultsDoNotDependOnWhichThreadTrainedWhichNetwork) {
+  std::mt19937 rng(31);
+  const Shape shape{2, 2, 2};
+  const Dataset data = random_dataset(rng, shape, 4);
+  const Batch batch = random_batch(rng, shape, 157, 150);
+  const Results plain = host_train<float>(batch, data, Launch::plain);
+  for (std::uint32_t order = 1; order <= 4; ++order) {
+    expect_identical(host_train<float>(batch, data, Launch::refill_dealt, 0, order * 977), plain,
+                     "refill order " + std::to_string(order));
+  }
+}
+
+TEST(KernelBodies, ChunksWithOffsetsEqualOneWholeLaunch) {
+  std::mt19937 rng(41);
+  const Shape shape{2, 3, 1};
+  const Dataset data = random_dataset(rng, shape, 5);  // online mode shuffles by global id
+  const Batch batch = random_batch(rng, shape, 130, 100);
+  const Results whole = host_train<float>(batch, data, Launch::plain);
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{129}}) {
+    const std::string c = " chunk " + std::to_string(chunk);
+    expect_identical(host_train<float>(batch, data, Launch::plain, chunk), whole, "plain" + c);
+    expect_identical(host_train<float>(batch, data, Launch::refill_dealt, chunk), whole, "refill" + c);
+    expect_identical(host_train<float>(batch, data, Launch::staged, chunk), whole, "staged" + c);
+  }
+}
+
+// Views into one big block at an offset (pointers + first, stride = whole
+// batch) train networks first.. exactly as a launch over the whole block does.
+TEST(KernelBodies, PointerOffsetViewsWithBatchStrideTrainTheRightNetworks) {
+  std::mt19937 rng(43);
+  const Shape shape{2, 2, 2};
+  const Dataset data = random_dataset(rng, shape, 3);
+  const Batch batch = random_batch(rng, shape, 90, 80);
+  const Results whole = testing::train_with_math<float>(batch, data);
+  const std::size_t n = batch.size();
+  const std::size_t points = whole.curve_points;
+  const kernels::InputLayout<float> il(batch.num_params(), n);
+  const kernels::OutputLayout<float> ol(batch.num_params(), n, points);
+  std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes);
+  kernels::pack_inputs<float>(in_block.data(), batch, 0, n);
+  const kernels::TrainView<float> all =
+      kernels::chunk_view<float>(batch, 0, n, points, in_block.data(), out_block.data());
+  const std::vector<float> xs = to_number_type<float>(data.x), ts = to_number_type<float>(data.t);
+  const kernels::DatasetView<float> dv{xs.data(), ts.data(), static_cast<int>(data.samples())};
+  for (std::size_t first = 0; first < n; first += 25) {
+    kernels::TrainView<float> v = all;
+    v.count = std::min<std::size_t>(25, n - first);
+    v.first_id = batch.first_id + first;
+    auto shift = [first](auto*& p) { p += first; };
+    shift(v.in.init_params), shift(v.in.learning_rate), shift(v.in.momentum), shift(v.in.adam_beta1);
+    shift(v.in.adam_beta2), shift(v.in.adam_epsilon), shift(v.in.target_loss), shift(v.in.max_steps);
+    shift(v.in.optimizer), shift(v.in.hidden_activation), shift(v.in.output_activation), shift(v.in.mode);
+    shift(v.in.train_biases), shift(v.out.params), shift(v.out.loss), shift(v.out.abs_error);
+    shift(v.out.steps), shift(v.out.status), shift(v.out.curve_loss), shift(v.out.curve_abs_error);
+    for (std::size_t i = 0; i < kBlock; ++i)
+      kernels::train_network_body<math::PreciseMath, 2, 2, 2>(v, dv, i);
+  }
+  Results got;
+  got.allocate(batch.shape(), n, batch.curve_every, batch.longest_run());
+  kernels::unpack_outputs<float>(got, out_block.data(), 0, n);
+  expect_identical(got, whole, "offset views");
+}
+
+TEST(KernelBodies, EmptyAndSingleNetworkBatches) {
+  std::mt19937 rng(51);
+  const Shape shape{2, 2, 1};
+  const Dataset data = random_dataset(rng, shape, 4);
+  for (const Launch how : {Launch::plain, Launch::refill_dealt, Launch::refill_threads, Launch::staged}) {
+    const Batch empty(shape, 0);
+    const Results none = host_train<float>(empty, data, how);
+    EXPECT_EQ(none.n, 0u);
+    EXPECT_TRUE(none.loss.empty());
+    const Batch one = random_batch(rng, shape, 1, 50);
+    expect_identical(host_train<float>(one, data, how), testing::train_with_math<float>(one, data), "n = 1");
+  }
+}
+
+// Curves every R steps, early stop at the target loss, and NaN after a stop.
+TEST(KernelBodies, CurveSlotsAreRecordedEveryRStepsAndNaNAfterTheStop) {
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, 3);
+  NetworkConfig c = seed.config;
+  c.max_steps = 1000;
+  c.target_loss = 2e-3;  // the worked example gets there well before 1000 steps at lr 1..3
+  for (std::size_t i = 0; i < 3; ++i) {
+    c.learning_rate = static_cast<double>(1 + i);
+    batch.set_config(i, c);
+  }
+  initialize(batch, seed.init);
+  batch.curve_every = 10;
+  for (const Launch how : {Launch::plain, Launch::staged}) {
+    const Results r = host_train<double>(batch, seed.data, how);
+    const Results ref = reference::make_backend()->train(batch, seed.data);
+    for (std::size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(r.status[i], Status::converged);
+      EXPECT_EQ(r.steps[i], ref.steps[i]);
+      EXPECT_LT(r.steps[i], 1000);
+      const std::size_t last = static_cast<std::size_t>(r.steps[i] / 10);
+      for (std::size_t t = 0; t < r.curve_points; ++t) {
+        if (t <= last) {
+          EXPECT_NEAR(r.curve_loss_at(t, i), ref.curve_loss_at(t, i), 1e-6 * ref.curve_loss_at(t, i));
+        } else {
+          EXPECT_TRUE(std::isnan(r.curve_loss_at(t, i))) << "slot " << t << " after the stop";
+          EXPECT_TRUE(std::isnan(r.curve_abs_error_at(t, i)));
+        }
+      }
+    }
+  }
+}
+
+TEST(KernelBodies, FastMathBodiesOnTheHostEqualPreciseOnes) {
+  std::mt19937 rng(61);
+  const Shape shape{2, 2, 2};
+  const Dataset data = random_dataset(rng, shape, 4);
+  const Batch batch = random_batch(rng, shape, 77, 100);
+  const Results precise = host_train<float, math::PreciseMath>(batch, data, Launch::plain);
+  expect_identical(host_train<float, math::FastMath>(batch, data, Launch::plain), precise, "fast plain");
+  expect_identical(host_train<float, math::FastMath>(batch, data, Launch::staged), precise, "fast staged");
+}
+
+TEST(KernelBodies, WorkedExampleInFloatStaysCloseToReference) {
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, 1);
+  NetworkConfig c = seed.config;
+  c.max_steps = 10000;
+  batch.set_config(0, c);
+  initialize(batch, seed.init);
+  const Results ref = reference::make_backend()->train(batch, seed.data);
+  for (const Launch how : {Launch::plain, Launch::staged}) {
+    const Results got = host_train<float>(batch, seed.data, how);
+    EXPECT_EQ(got.status[0], Status::max_steps);
+    EXPECT_EQ(got.steps[0], 10000);
+    EXPECT_NEAR(got.loss[0] / ref.loss[0], 1.0, kFloatRunLossTolerance);
+  }
+}
+
+// The staged kernels step by step: after k forward/backward/update passes the
+// workspace holds what the fused body ends with when its budget is k steps.
+TEST(KernelBodies, StagedParametersAfterEachStepEqualFusedRunOfThatLength) {
+  std::mt19937 rng(71);
+  const Shape shape{2, 2, 2};
+  const Dataset data = random_dataset(rng, shape, 3);
+  const Batch batch = random_batch(rng, shape, 45, 40);
+  const std::size_t n = batch.size();
+  const std::vector<float> xs = to_number_type<float>(data.x), ts = to_number_type<float>(data.t);
+  const kernels::DatasetView<float> dv{xs.data(), ts.data(), static_cast<int>(data.samples())};
+  const std::size_t points = curve_points_for(batch.curve_every, batch.longest_run());
+  const kernels::InputLayout<float> il(batch.num_params(), n);
+  const kernels::OutputLayout<float> ol(batch.num_params(), n, points);
+  const kernels::WorkspaceLayout<float> wl(shape, n, data.samples());
+  std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes),
+                      ws_block = poisoned_block(wl.bytes);
+  kernels::pack_inputs<float>(in_block.data(), batch, 0, n);
+  const kernels::TrainView<float> v =
+      kernels::chunk_view<float>(batch, 0, n, points, in_block.data(), out_block.data());
+  const kernels::StagedWorkspace<float> ws = wl.view(ws_block.data());
+  for (std::size_t i = 0; i < n; ++i) kernels::staged_start_body<2, 2, 2>(v, ws, i);
+  for (std::int32_t k = 0; k <= 12; ++k) {
+    Batch shorter = batch;
+    for (std::int32_t& s : shorter.max_steps) s = std::min(s, k);
+    const Results fused = testing::train_with_math<float>(shorter, data);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (int q = 0; q < batch.num_params(); ++q)
+        ASSERT_TRUE(same_bits(ws.params[static_cast<std::size_t>(q) * n + i], fused.param(i, q)))
+            << "after " << k << " steps, network " << i << " param " << q;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      kernels::staged_forward_body<math::PreciseMath, 2, 2, 2>(v, ws, dv, k, i);
+    for (std::size_t i = 0; i < n; ++i) kernels::staged_backward_body<2, 2, 2>(v, ws, dv, k, i);
+    for (std::size_t i = 0; i < n; ++i) kernels::staged_update_body<math::PreciseMath, 2, 2, 2>(v, ws, i);
+  }
+}
+
+}  // namespace
+}  // namespace manynets
