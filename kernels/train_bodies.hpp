@@ -203,7 +203,6 @@ template <class Math, int I, int H, int O, class T>
 MANYNETS_HD void staged_forward_body(const TrainView<T>& v, const StagedWorkspace<T>& ws,
                                      const DatasetView<T>& data, std::int32_t step, std::size_t i) {
   using Net = math::Mlp<I, H, O, T>;
-  using std::isfinite;
   if (i >= v.count || ws.training[i] == 0) return;
   Net net;
   load_params(net, ws.params, v.stride, i);
@@ -226,19 +225,8 @@ MANYNETS_HD void staged_forward_body(const TrainView<T>& v, const StagedWorkspac
   if (v.curve_every > 0 && step % v.curve_every == 0)
     CurveWriter<T>{v.out.curve_loss, v.out.curve_abs_error, v.stride, i}(step / v.curve_every, e.loss,
                                                                          e.abs_error);
-  T finite_check = e.loss;
-  MANYNETS_UNROLL
-  for (int q = 0; q < Net::num_params; ++q) finite_check += net.p[q];
   Status status;
-  if (!isfinite(finite_check)) {
-    status = Status::diverged;
-  } else if (e.loss <= v.in.target_loss[i]) {
-    status = Status::converged;
-  } else if (step >= v.in.max_steps[i]) {
-    status = Status::max_steps;
-  } else {
-    return;
-  }
+  if (!math::stops_at(net, e, v.in.target_loss[i], v.in.max_steps[i], step, status)) return;
   ws.training[i] = 0;
   write_outcome(v, i, net, math::Outcome<T>{e.loss, e.abs_error, step, status});
 }

@@ -373,6 +373,25 @@ MANYNETS_HD MANYNETS_MATH_INLINE T divergence_probe(const Mlp<I, H, O, T>& net, 
   return sum;
 }
 
+// The stop rule of every scalar training loop, in its one order: diverged (the
+// loss or a parameter is not finite), converged (loss <= target_loss), max_steps
+// (step == max_steps). Returns whether the network stops at this step, and why.
+template <int I, int H, int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE bool stops_at(const Mlp<I, H, O, T>& net, const Eval<T>& e, T target_loss,
+                                               std::int32_t max_steps, std::int32_t step, Status& why) {
+  using std::isfinite;
+  if (!isfinite(divergence_probe(net, e.loss))) {
+    why = Status::diverged;
+  } else if (e.loss <= target_loss) {
+    why = Status::converged;
+  } else if (step >= max_steps) {
+    why = Status::max_steps;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // A recorder that records nothing, for runs without a curve.
 struct NoCurve {
   template <class T>
@@ -390,7 +409,6 @@ template <class Math, int I, int H, int O, class T, class Record>
 MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>& state, const Hyper<T>& hp,
                                      const T* xs, const T* ts, int samples, std::uint64_t seed,
                                      std::uint64_t id, std::int32_t curve_every, Record&& record) {
-  using std::isfinite;
   const bool online = hp.mode == Mode::online && samples > 1;
   Mlp<I, H, O, T> grad;
   for (std::int32_t step = 0;; ++step) {
@@ -405,9 +423,9 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
     }
     if (curve_every > 0 && step % curve_every == 0) record(step / curve_every, e.loss, e.abs_error);
 
-    if (!isfinite(divergence_probe(net, e.loss))) return {e.loss, e.abs_error, step, Status::diverged};
-    if (e.loss <= hp.target_loss) return {e.loss, e.abs_error, step, Status::converged};
-    if (step >= hp.max_steps) return {e.loss, e.abs_error, step, Status::max_steps};
+    Status status;
+    if (stops_at(net, e, hp.target_loss, hp.max_steps, step, status))
+      return {e.loss, e.abs_error, step, status};
     update<Math>(net, grad, state, hp);
   }
 }
