@@ -266,6 +266,15 @@ std::string default_plot_python() {
 std::string default_plot_script() {
   const char* env = std::getenv("MANYNETS_PLOT_SCRIPT");
   if (env != nullptr && *env != '\0') return env;
+  // An installed manynets finds the copy installed beside it: PREFIX/bin/manynets
+  // and PREFIX/share/manynets/plot_sweep.py.
+  char exe[4096];
+  const ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len > 0) {
+    std::string installed(exe, static_cast<std::size_t>(len));
+    installed = installed.substr(0, installed.find_last_of('/')) + "/../share/manynets/plot_sweep.py";
+    if (access(installed.c_str(), R_OK) == 0) return installed;
+  }
 #ifdef MANYNETS_SOURCE_DIR
   return std::string(MANYNETS_SOURCE_DIR) + "/scripts/plot_sweep.py";
 #else

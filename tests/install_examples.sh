@@ -14,6 +14,14 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 test -x "$prefix/bin/manynets" || { echo "FAIL: manynets command not installed"; exit 1; }
 "$prefix/bin/manynets" --version
 
+# The installed command runs a sweep away from the sources, plots included
+# (when Debian's matplotlib is there).
+(cd "$work" && "$prefix/bin/manynets" sweep --preset seed --lr 0.5,2 --steps 200 --backend reference --out "$work/sweep" >/dev/null)
+[ -s "$work/sweep/runs.csv" ] || { echo "FAIL: installed sweep wrote no runs.csv"; exit 1; }
+if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
+  [ -s "$work/sweep/loss_curves.png" ] || { echo "FAIL: installed sweep drew no plots"; exit 1; }
+fi
+
 for ex in lr_sweep xor_csv; do
   cmake -S "$src/examples/$ex" -B "$work/$ex" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$work/$ex" >/dev/null
