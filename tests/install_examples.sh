@@ -9,6 +9,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
+# Programs that link the library need its compile flags (sanitizers in the debug preset).
+cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS:[A-Z]*=//p' "$build/CMakeCache.txt")
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 test -x "$prefix/bin/manynets" || { echo "FAIL: manynets command not installed"; exit 1; }
@@ -23,7 +25,8 @@ if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
 fi
 
 for ex in lr_sweep xor_csv; do
-  cmake -S "$src/examples/$ex" -B "$work/$ex" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S "$src/examples/$ex" -B "$work/$ex" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS="$cxx_flags" >/dev/null
   cmake --build "$work/$ex" >/dev/null
 done
 
@@ -58,6 +61,6 @@ cat > "$work/pc.cpp" <<'CPP'
 int main() { std::printf("%s\n", manynets::version().c_str()); }
 CPP
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig"
-c++ -std=c++17 "$work/pc.cpp" -o "$work/pc" $(pkg-config --cflags --libs manynets) -Wl,-rpath,"$(pkg-config --variable=libdir manynets)"
+c++ -std=c++17 $cxx_flags "$work/pc.cpp" -o "$work/pc" $(pkg-config --cflags --libs manynets) -Wl,-rpath,"$(pkg-config --variable=libdir manynets)"
 [ "$("$work/pc")" = "$("$prefix/bin/manynets" --version | awk '{print $NF}')" ] || { echo "FAIL: pkg-config program"; exit 1; }
 echo "PASS: installed, built and ran every example"
