@@ -31,6 +31,13 @@ std::vector<CudaDevice> cuda_devices(std::string* why_none) {
     dev.compute_capability_major = prop.major;
     dev.compute_capability_minor = prop.minor;
     dev.memory_bytes = static_cast<unsigned long long>(prop.totalGlobalMem);
+    dev.multiprocessors = prop.multiProcessorCount;
+    int clock_khz = 0;  // an attribute: cudaDeviceProp::clockRate is gone in CUDA 13
+    if (cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, d) == cudaSuccess) {
+      dev.clock_khz = clock_khz;
+    } else {
+      cudaGetLastError();
+    }
     devices.push_back(dev);
   }
   if (devices.empty() && why_none) *why_none = "no CUDA device found";

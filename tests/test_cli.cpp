@@ -258,8 +258,13 @@ TEST(CliErrors, BadUsageGivesStatusTwoAndOneLine) {
   expect_usage_error("train --init gaussian", "gaussian");
   expect_usage_error("train --backend nope", "nope");
   expect_usage_error("train --lr", "--lr");
-  expect_usage_error("validate", "not available yet");
-  expect_usage_error("bench", "not available yet");
+  expect_usage_error("validate --backend nope", "nope");
+  expect_usage_error("validate --backend reference", "reference");
+  expect_usage_error("validate --backend cpu --lr 0:1:0", "--lr");
+  expect_usage_error("validate --backend cpu --math slow", "slow");
+  expect_usage_error("bench --networks 0", "--networks");
+  expect_usage_error("bench --backends cpu,nope --networks 10 --steps 1", "nope");
+  expect_usage_error("bench --steps x", "--steps");
 }
 
 TEST(CliErrors, ValueListsPointToSweep) {
@@ -412,6 +417,80 @@ TEST(CliSweep, BadSweepsAreUsageErrors) {
   expect_usage_error("sweep --preset seed --shape 2-2-1", "2-2-1");
   expect_usage_error("sweep --out /proc/manynets-cannot-write", "/proc/manynets-cannot-write");
   expect_usage_error("sweep --threads -1", "--threads");
+}
+
+// ---- validate and bench
+
+void expect_validate_json(const nlohmann::json& j, const std::string& backend) {
+  for (const char* key :
+       {"backend", "networks", "max_rel_error_loss", "max_abs_error_params", "status_mismatches", "passed"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j.at("backend").get<std::string>(), backend);
+  EXPECT_GT(j.at("networks").get<int>(), 0);
+  EXPECT_TRUE(j.at("passed").get<bool>()) << j.dump();
+  EXPECT_EQ(j.at("status_mismatches").get<int>(), 0);
+  EXPECT_LE(j.at("max_rel_error_loss").get<double>(),
+            j.at("tolerances").at("run_relative").get<double>() * 2);
+}
+
+TEST(CliValidate, CpuPassesOnTheDefaultSeedWorkload) {
+  const RunResult r = run_manynets("validate --backend cpu");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("PASSED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tolerances (precise)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("by status only"), std::string::npos) << r.out;
+  const nlohmann::json j = parse_json(run_manynets("validate --backend cpu --json"));
+  expect_validate_json(j, "cpu");
+  EXPECT_EQ(j.at("networks").get<int>(), 72);
+}
+
+TEST(CliValidate, CpuPassesOnSeedAndXorSweeps) {
+  expect_validate_json(
+      parse_json(run_manynets("validate --backend cpu --preset seed --lr 0.1:2:5 --steps 2000 --json")),
+      "cpu");
+  const nlohmann::json xor_json = parse_json(run_manynets(
+      "validate --backend cpu --preset xor --shape 2-2-1 --lr 0.5,2,8 --seeds 20 --steps 3000 --json"));
+  expect_validate_json(xor_json, "cpu");
+  EXPECT_EQ(xor_json.at("networks").get<int>(), 60);
+  EXPECT_EQ(xor_json.at("compared_by_value").get<int>() + xor_json.at("compared_by_status").get<int>(), 60);
+}
+
+TEST(CliValidate, InjectedDeviationFailsWithStatusOne) {
+  const RunResult r = run_manynets_command("MANYNETS_VALIDATE_INJECT=1e-2 '" + std::string(MANYNETS_EXE) +
+                                           "' validate --backend cpu --json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j.at("passed").get<bool>());
+  EXPECT_GT(j.at("max_abs_error_params").get<double>(), 1e-3);
+  ASSERT_FALSE(j.at("worst").empty());
+  EXPECT_EQ(j.at("worst").at(0).at("id").get<int>(), 0);
+  const RunResult text = run_manynets_command("MANYNETS_VALIDATE_INJECT=1e-2 '" + std::string(MANYNETS_EXE) +
+                                              "' validate --backend cpu");
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("FAILED"), std::string::npos) << text.out;
+}
+
+TEST(CliBench, JsonReportsPositiveRatesForCpuAndReference) {
+  const nlohmann::json j =
+      parse_json(run_manynets("bench --backends cpu,reference --networks 64 --steps 20 --repeats 3 --json"));
+  ASSERT_EQ(j.at("results").size(), 2u);
+  for (const nlohmann::json& r : j.at("results")) {
+    for (const char* key :
+         {"backend", "networks", "steps", "seconds", "net_steps_per_second", "fraction_of_ceiling"})
+      EXPECT_TRUE(r.contains(key)) << key;
+    EXPECT_EQ(r.at("networks").get<int>(), 64);
+    EXPECT_EQ(r.at("steps").get<int>(), 20);
+    EXPECT_GT(r.at("seconds").get<double>(), 0);
+    EXPECT_GT(r.at("net_steps_per_second").get<double>(), 0);
+    if (!r.at("fraction_of_ceiling").is_null()) {
+      EXPECT_GT(r.at("fraction_of_ceiling").get<double>(), 0);
+    }
+  }
+  EXPECT_EQ(j.at("results").at(0).at("backend").get<std::string>(), "cpu");
+  const RunResult text = run_manynets("bench --backends cpu,reference --networks 64 --steps 20 --repeats 2");
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("ratios"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("ceiling"), std::string::npos) << text.out;
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/options.hpp"
 
@@ -52,6 +55,32 @@ struct SweepJob {
   std::string title;  // the report's first line; empty: one made from the spec
 };
 int run_sweep_job(const SweepJob& job);
+
+// A sweep's option texts keyed as make_sweep_spec reads them: the JSON config
+// file's (when `config` is given; keys outside the spec's and `extra_keys` are
+// rejected), then the workload flags and `more` on top.
+using NamedTextOption = std::pair<const char*, const TextOption*>;
+std::map<std::string, std::string> sweep_option_texts(const NetworkOptions& network,
+                                                      const std::vector<NamedTextOption>& more,
+                                                      const TextOption& config,
+                                                      const std::vector<std::string>& extra_keys);
+
+// `manynets validate`: the sweep's batch on a backend and on the reference, compared.
+struct ValidateCommandOptions {
+  NetworkOptions network;
+  TextOption seeds, random, config, math, worst;
+  bool json = false;
+};
+CLI::App* add_validate_command(CLI::App& app, ValidateCommandOptions& options);
+int run_validate_command(const ValidateCommandOptions& options);
+
+// `manynets bench`: net-steps per second per backend on the same batch, side by side.
+struct BenchCommandOptions {
+  TextOption backends, preset, networks, steps, repeats, threads, math;
+  bool json = false;
+};
+CLI::App* add_bench_command(CLI::App& app, BenchCommandOptions& options);
+int run_bench_command(const BenchCommandOptions& options);
 
 // `manynets` with no arguments: a sweep of the worked example over learning rates
 // and initialisations on the best backend, summarised, with files and plots.

@@ -18,9 +18,6 @@ constexpr int exit_ok = 0;
 constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
-// Commands DESIGN.md promises that this version does not have yet.
-const std::vector<std::string> later_commands = {"validate", "bench"};
-
 int fail(int status, std::string message) {
   for (char& c : message) {
     if (c == '\n' || c == '\r') c = ' ';
@@ -52,11 +49,12 @@ int run(int argc, char** argv) {
   CLI::App* train_app = add_train_command(app, train);
   SweepOptions sweep;
   CLI::App* sweep_app = add_sweep_command(app, sweep);
+  ValidateCommandOptions validate;
+  CLI::App* validate_app = add_validate_command(app, validate);
+  BenchCommandOptions bench;
+  CLI::App* bench_app = add_bench_command(app, bench);
   InfoOptions info;
   CLI::App* info_app = add_info_command(app, info);
-  for (const std::string& name : later_commands) {
-    app.add_subcommand(name, "(not available yet in this version)")->prefix_command()->group("Later");
-  }
 
   // Set after the subcommands, which would otherwise inherit it.
   app.footer(
@@ -65,18 +63,19 @@ int run(int argc, char** argv) {
       "  manynets train --preset seed      the worked example, step by step\n"
       "  manynets train --preset xor --hidden-activation tanh --steps 20000\n"
       "  manynets sweep --preset xor --shape 2-2-1 --lr 0.1:8:12:log --seeds 500 --out xor-sweep\n"
+      "  manynets validate --backend cpu --preset xor --seeds 10000\n"
+      "  manynets bench --backends reference,cpu --networks 1000\n"
       "  manynets info                     version, SIMD, CUDA devices, backends\n"
       "Run 'manynets <command> --help' for a command's options.");
 
   // CLI11 would call an unknown command "an argument that was not expected".
   if (argc > 1 && argv[1][0] != '-') {
-    bool known = std::strcmp(argv[1], "train") == 0 || std::strcmp(argv[1], "sweep") == 0 ||
-                 std::strcmp(argv[1], "info") == 0;
-    for (const std::string& name : later_commands) known = known || name == argv[1];
+    bool known = false;
+    for (const char* name : {"train", "sweep", "validate", "bench", "info"})
+      known = known || std::strcmp(argv[1], name) == 0;
     if (!known) {
       return fail(exit_usage, std::string("unknown command '") + argv[1] +
-                                  "'; commands: train, sweep, info (validate and bench come later); "
-                                  "see 'manynets --help'");
+                                  "'; commands: train, sweep, validate, bench, info; see 'manynets --help'");
     }
   }
 
@@ -91,13 +90,12 @@ int run(int argc, char** argv) {
     status = run_train_command(train);
   } else if (sweep_app->parsed()) {
     status = run_sweep_command(sweep);
+  } else if (validate_app->parsed()) {
+    status = run_validate_command(validate);
+  } else if (bench_app->parsed()) {
+    status = run_bench_command(bench);
   } else if (info_app->parsed()) {
     status = run_info_command(info);
-  } else if (!app.get_subcommands().empty()) {
-    return fail(exit_usage,
-                "'manynets " + app.get_subcommands().front()->get_name() +
-                    "' is not available yet in this version; see 'manynets --help' for the commands "
-                    "it has");
   } else {
     status = run_default_command();
   }

@@ -219,13 +219,15 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options) {
   return sweep;
 }
 
-int run_sweep_command(const SweepOptions& options) {
-  const NetworkOptions& o = options.network;
+std::map<std::string, std::string> sweep_option_texts(const NetworkOptions& o,
+                                                      const std::vector<NamedTextOption>& more,
+                                                      const TextOption& config,
+                                                      const std::vector<std::string>& extra_keys) {
   std::vector<std::string> known = sweep_spec_keys();
-  known.insert(known.end(), job_keys.begin(), job_keys.end());
+  known.insert(known.end(), extra_keys.begin(), extra_keys.end());
   std::map<std::string, std::string> texts;
-  if (options.config.given()) texts = read_sweep_config(options.config.value, known);
-  const std::pair<const char*, const TextOption*> flags[] = {
+  if (config.given()) texts = read_sweep_config(config.value, known);
+  std::vector<NamedTextOption> flags = {
       {"preset", &o.preset},
       {"data", &o.data},
       {"shape", &o.shape},
@@ -243,15 +245,22 @@ int run_sweep_command(const SweepOptions& options) {
       {"rule", &o.rule},
       {"backend", &o.backend},
       {"threads", &o.threads},
-      {"seeds", &options.seeds},
-      {"random", &options.random},
-      {"out", &options.out},
-      {"curves", &options.curves},
-      {"curve-every", &options.curve_every},
   };
+  flags.insert(flags.end(), more.begin(), more.end());
   for (const auto& f : flags) {
     if (f.second->given()) texts[f.first] = f.second->value;  // flags override the config file
   }
+  return texts;
+}
+
+int run_sweep_command(const SweepOptions& options) {
+  std::map<std::string, std::string> texts = sweep_option_texts(options.network,
+                                                                {{"seeds", &options.seeds},
+                                                                 {"random", &options.random},
+                                                                 {"out", &options.out},
+                                                                 {"curves", &options.curves},
+                                                                 {"curve-every", &options.curve_every}},
+                                                                options.config, job_keys);
 
   SweepJob job;
   job.spec = make_sweep_spec(texts);

@@ -13,5 +13,6 @@
 #include "manynets/summary.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/types.hpp"
+#include "manynets/validate.hpp"
 #include "manynets/version.hpp"
 #include "manynets/writers.hpp"

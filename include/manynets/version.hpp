@@ -14,6 +14,8 @@ struct CudaDevice {
   int compute_capability_major = 0;
   int compute_capability_minor = 0;
   unsigned long long memory_bytes = 0;
+  int multiprocessors = 0;  // SM count; 0 when unknown
+  int clock_khz = 0;        // peak SM clock in kHz; 0 when unknown
 };
 
 // The CUDA devices this process can use; empty when there is none, when no driver

@@ -1,0 +1,210 @@
+// `manynets validate`: builds the batch from the same options as `manynets sweep`
+// (lists, ranges, --seeds, --random, --config), trains it on --backend and on the
+// double-precision reference with manynets::validate(), and prints the report:
+// the tolerances in force, per quantity the deviations, the networks compared
+// by status only, and the networks that differ most. Exit status 1 past tolerance.
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/format.hpp"
+#include "manynets/validate.hpp"
+
+namespace manynets {
+namespace cli {
+
+namespace {
+
+const std::vector<std::string> validate_job_keys = {"backend", "threads"};
+
+// The default workload: the worked example over learning rates 0.1 ... 2.0, from
+// its own start and from 8 random starts each (72 networks of 5000 steps).
+const std::map<std::string, std::string> default_workload = {{"preset", "seed"},
+                                                             {"lr", "0.1:2:8"},
+                                                             {"init", "seed,uniform:1"},
+                                                             {"seeds", "8"},
+                                                             {"target-loss", "1e-4"}};
+
+nlohmann::json number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+std::string cell(double v) {
+  return std::isfinite(v) ? format_g(v, 3) : "inf";
+}
+
+nlohmann::json quantity_json(const QuantityDeviation& q) {
+  return {{"networks", q.networks},       {"values", q.values},
+          {"max_abs", number(q.max_abs)}, {"max_rel", number(q.max_rel)},
+          {"failed", q.failed},           {"worst_ratio_to_tolerance", number(q.worst_ratio)}};
+}
+
+nlohmann::json report_json(const ValidationReport& r) {
+  const ValidationTolerances& t = r.tolerances;
+  nlohmann::json j;
+  j["backend"] = r.backend;
+  j["networks"] = r.networks;
+  j["max_rel_error_loss"] = number(r.loss.max_rel);
+  j["max_abs_error_params"] = number(r.params.max_abs);
+  j["status_mismatches"] = r.status_mismatches;
+  j["passed"] = r.passed;
+  j["reference"] = "reference";
+  j["workload"] = r.workload;
+  j["math_mode"] = to_string(r.math_mode);
+  j["compared_by_value"] = r.compared_by_value;
+  j["compared_by_status"] = r.compared_by_status;
+  j["diverged"] = r.diverged;
+  j["chaotic"] = r.chaotic;
+  j["status_mismatches_tolerated"] = r.status_mismatches_tolerated;
+  j["quantities"] = {{"loss", quantity_json(r.loss)},
+                     {"params", quantity_json(r.params)},
+                     {"outputs", quantity_json(r.outputs)},
+                     {"steps_to_target", quantity_json(r.steps)},
+                     {"single_step_params", quantity_json(r.step_params)},
+                     {"single_step_loss", quantity_json(r.step_loss)}};
+  j["tolerances"] = {{"step_relative", t.step_relative},
+                     {"run_relative", t.run_relative},
+                     {"loss_floor", t.loss_floor},
+                     {"output_floor", t.output_floor},
+                     {"adam_run_relative", t.adam_run_relative},
+                     {"adam_loss_floor", t.adam_loss_floor},
+                     {"adam_output_floor", t.adam_output_floor},
+                     {"steps_slack", t.steps_slack},
+                     {"nudge", t.nudge},
+                     {"chaos_threshold", t.chaos_threshold}};
+  j["worst"] = nlohmann::json::array();
+  for (const NetworkDeviation& d : r.worst) {
+    j["worst"].push_back({{"id", d.id},
+                          {"shape", d.shape},
+                          {"learning_rate", d.learning_rate},
+                          {"quantity", d.quantity},
+                          {"ratio_to_tolerance", number(d.ratio)},
+                          {"abs", number(d.abs)},
+                          {"reference_status", to_string(d.reference_status)},
+                          {"status", to_string(d.status)},
+                          {"reference_loss", number(d.reference_loss)},
+                          {"loss", number(d.loss)},
+                          {"by_status_only", d.by_status_only}});
+  }
+  j["reference_seconds"] = r.reference_seconds;
+  j["backend_seconds"] = r.backend_seconds;
+  return j;
+}
+
+void print_report(const ValidationReport& r) {
+  const ValidationTolerances& t = r.tolerances;
+  std::cout << "validate " << r.backend << " against reference: " << r.workload << ", " << r.networks
+            << " networks, math " << to_string(r.math_mode) << "\n";
+  std::cout << "  tolerances (" << to_string(r.math_mode) << "): one step " << format_g(t.step_relative, 3)
+            << " x max(1, |p|); whole runs " << format_g(t.run_relative, 3) << " relative (Adam "
+            << format_g(t.adam_run_relative, 3) << "), loss floor " << format_g(t.loss_floor, 3)
+            << ", output floor " << format_g(t.output_floor, 3) << ", steps to target +-" << t.steps_slack
+            << " + " << format_g(t.run_relative, 3) << " x steps\n";
+  std::cout << "  chaos check: " << nudge_variants << " reference starts nudged by " << format_g(t.nudge, 3)
+            << "; chaotic when it moves by more than " << format_g(t.chaos_threshold, 3) << "\n";
+  std::cout << "  trained in " << format_g(r.reference_seconds, 3) << " s (reference, and from "
+            << nudge_variants << " nudged starts) and " << format_g(r.backend_seconds, 3) << " s ("
+            << r.backend << ")\n\n";
+  std::cout << "compared by value: " << r.compared_by_value
+            << " networks; by status only: " << r.compared_by_status << " (" << r.diverged << " diverged, "
+            << r.chaotic << " chaotic)\n";
+  std::cout << "status mismatches: " << r.status_mismatches;
+  if (r.status_mismatches_tolerated > 0)
+    std::cout << " (" << r.status_mismatches_tolerated
+              << " tolerated: chaotic, converged in one and out of steps in the other)";
+  std::cout << "\n\n";
+
+  std::cout << pad_right("quantity", 24) << pad_left("networks", 10) << pad_left("values", 10)
+            << pad_left("max abs", 12) << pad_left("max rel", 12) << pad_left("/ tolerance", 13)
+            << pad_left("failed", 8) << "\n";
+  for (const QuantityDeviation* q : r.quantities()) {
+    std::cout << pad_right(q->name, 24) << pad_left(std::to_string(q->networks), 10)
+              << pad_left(std::to_string(q->values), 10) << pad_left(cell(q->max_abs), 12)
+              << pad_left(cell(q->max_rel), 12) << pad_left(cell(q->worst_ratio), 13)
+              << pad_left(std::to_string(q->failed), 8) << "\n";
+  }
+  if (!r.worst.empty()) {
+    std::cout << "\nnetworks that differ most (deviation / tolerance):\n";
+    for (const NetworkDeviation& d : r.worst) {
+      std::cout << "  id " << d.id << " (" << d.shape << ", lr " << format_g(d.learning_rate, 4)
+                << "): " << d.quantity << " " << cell(d.ratio) << " (abs " << cell(d.abs) << "), status "
+                << to_string(d.status) << " vs " << to_string(d.reference_status) << ", loss "
+                << format_g(d.loss, 4) << " vs " << format_g(d.reference_loss, 4)
+                << (d.by_status_only ? ", compared by status only" : "") << "\n";
+    }
+  }
+  std::cout << "\n"
+            << (r.passed ? "PASSED" : "FAILED") << ": " << r.backend << " "
+            << (r.passed ? "agrees with" : "is past tolerance against") << " the reference\n";
+}
+
+}  // namespace
+
+CLI::App* add_validate_command(CLI::App& app, ValidateCommandOptions& options) {
+  CLI::App* v = app.add_subcommand(
+      "validate", "train the same batch on a backend and on the double reference; print the deviations");
+  add_network_options(*v, options.network);
+  auto add = [v](TextOption& t, const std::string& flag, const std::string& help, const std::string& type) {
+    t.option = v->add_option(flag, t.value, help)->type_name(type);
+  };
+  add(options.seeds, "--seeds", "replicates per configuration, each with its own random draws (default 1)",
+      "K");
+  add(options.random, "--random", "draw N configurations from the lists and ranges instead of the grid", "N");
+  add(options.config, "--config", "JSON file of sweep options; flags override it", "FILE");
+  add(options.math, "--math", "math mode: precise (default) or fast", "precise|fast");
+  add(options.worst, "--worst", "how many of the most different networks to list (default 5)", "K");
+  v->add_flag("--json", options.json, "print one JSON object instead of the report");
+  v->footer(
+      "Workload options are those of 'manynets sweep' (lists a,b,c and ranges a:b:n). Without any, it\n"
+      "validates the worked example at 8 learning rates 0.1 ... 2.0 from its own and 8 random starts.\n"
+      "Exit status: 0 passed, 1 past tolerance, 2 bad input.\n"
+      "Example: manynets validate --backend cpu --preset xor --seeds 10000");
+  return v;
+}
+
+int run_validate_command(const ValidateCommandOptions& options) {
+  std::map<std::string, std::string> texts =
+      sweep_option_texts(options.network, {{"seeds", &options.seeds}, {"random", &options.random}},
+                         options.config, validate_job_keys);
+  bool workload_given = false;
+  for (const auto& kv : texts)
+    workload_given = workload_given || (kv.first != "backend" && kv.first != "threads");
+  if (!workload_given) texts.insert(default_workload.begin(), default_workload.end());
+
+  const std::string backend_name = texts.count("backend") ? texts["backend"] : "auto";
+  if (backend_name == "reference")
+    throw input_error(
+        "validate compares a backend with the reference; give --backend cpu, cuda, ... or auto");
+  BackendOptions backend_options;
+  if (texts.count("threads"))
+    backend_options.threads = static_cast<int>(parse_whole_number("--threads", texts["threads"], 0, 4096));
+  manynets::ValidateOptions run;
+  if (options.worst.given())
+    run.worst_count = static_cast<std::size_t>(parse_whole_number("--worst", options.worst.value, 0, 1000));
+  if (const char* inject = std::getenv("MANYNETS_VALIDATE_INJECT")) {  // testing hook, see validate.hpp
+    run.inject_relative_error = parse_number("MANYNETS_VALIDATE_INJECT", inject);
+  }
+
+  SweepPlan plan = expand(make_sweep_spec(texts));
+  if (options.math.given()) {
+    const MathMode mode = parse_math_mode(options.math.value);
+    for (SweepGroup& g : plan.groups) g.batch.math_mode = mode;
+  }
+  const std::unique_ptr<Backend> backend = make_backend(backend_name, backend_options);
+  const ValidationReport report = validate(plan, *backend, run);
+  if (options.json) {
+    std::cout << report_json(report).dump() << "\n";
+  } else {
+    print_report(report);
+  }
+  return report.passed ? 0 : 1;
+}
+
+}  // namespace cli
+}  // namespace manynets

@@ -1,0 +1,341 @@
+// Validation of a backend against the double-precision reference: whole runs
+// (final loss, parameters, outputs, steps to target, status) with chaotic and
+// diverged networks compared by status only, and single steps from the
+// batch's initial states.
+#include "manynets/validate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <thread>
+
+#include "manynets/error.hpp"
+#include "manynets/reference.hpp"
+
+namespace manynets {
+
+namespace {
+
+constexpr double infinity = std::numeric_limits<double>::infinity();
+// Worst-network candidates kept between groups before trimming.
+constexpr std::size_t worst_kept = 256;
+
+// Adds one value's deviation to `q`; returns deviation / allowed (infinity for a
+// non-finite deviation, 0 when both agree exactly).
+double add_value(QuantityDeviation& q, double candidate, double reference, double scale, double allowed) {
+  const double abs = std::abs(candidate - reference);
+  ++q.values;
+  if (!(abs <= allowed)) ++q.failed;
+  if (!std::isfinite(abs)) {
+    q.max_abs = q.max_rel = q.worst_ratio = infinity;
+    return infinity;
+  }
+  const double ratio = allowed > 0 ? abs / allowed : (abs > 0 ? infinity : 0.0);
+  q.max_abs = std::max(q.max_abs, abs);
+  q.max_rel = std::max(q.max_rel, abs / scale);
+  q.worst_ratio = std::max(q.worst_ratio, ratio);
+  return ratio;
+}
+
+// Keeps the worst of a network's quantities.
+struct Worst {
+  double ratio = -1, abs = 0;
+  const char* quantity = "";
+  void take(double r, double a, const char* name) {
+    if (r > ratio) {
+      ratio = r;
+      abs = a;
+      quantity = name;
+    }
+  }
+};
+
+void trim_worst(std::vector<NetworkDeviation>& worst, std::size_t keep) {
+  auto worse = [](const NetworkDeviation& a, const NetworkDeviation& b) {
+    if (a.ratio != b.ratio) return a.ratio > b.ratio;
+    return a.id < b.id;
+  };
+  if (worst.size() > keep) {
+    std::partial_sort(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(keep), worst.end(), worse);
+    worst.resize(keep);
+  } else {
+    std::sort(worst.begin(), worst.end(), worse);
+  }
+}
+
+NetworkDeviation deviation_of(const Batch& batch, std::size_t i, const Results& reference,
+                              const Results& candidate, const Worst& w, bool by_status_only) {
+  NetworkDeviation d;
+  d.id = batch.first_id + i;
+  d.shape = to_string(batch.shape());
+  d.learning_rate = batch.learning_rate[i];
+  d.quantity = w.quantity;
+  d.ratio = w.ratio;
+  d.abs = w.abs;
+  d.reference_status = reference.status[i];
+  d.status = candidate.status[i];
+  d.reference_loss = reference.loss[i];
+  d.loss = candidate.loss[i];
+  d.by_status_only = by_status_only;
+  return d;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+ValidationTolerances validation_tolerances(MathMode mode) {
+  ValidationTolerances t;  // precise: the defaults, documented in validate.hpp
+  if (mode == MathMode::fast) {
+    // __expf and tanh.approx (relative error up to ~2^-11 per call) instead of
+    // exp and IEEE division: single steps to 2e-3 of max(1, |parameter|), whole
+    // runs to 3e-2; a larger nudge (1e-5) for the chaos check, with a threshold
+    // that grows with it. Wider than needed on the host, where both modes compute
+    // the same thing; not yet measured on a GPU.
+    t.step_relative = 2e-3;
+    t.run_relative = 3e-2;
+    t.loss_floor = 1e-5;
+    t.output_floor = 1e-4;
+    t.adam_run_relative = 1e-1;
+    t.adam_loss_floor = 1e-4;
+    t.adam_output_floor = 1e-2;
+    t.nudge = 1e-5;
+    t.chaos_threshold = 3e-3;
+  }
+  return t;
+}
+
+Batch nudged_batch(const Batch& batch, double nudge, int variant) {
+  Batch nudged = batch;
+  // Each parameter moves by a few times `nudge` in its own direction, and the
+  // learning rate too, as float rounding would move them; each variant differently.
+  const double sign = variant % 2 == 0 ? 1.0 : -1.0;
+  const std::size_t shift = static_cast<std::size_t>(variant) * 2;
+  for (std::size_t k = 0; k < nudged.init_params.size(); ++k)
+    nudged.init_params[k] *= 1.0 + sign * nudge * static_cast<double>(static_cast<int>((k + shift) % 5) - 2);
+  for (double& lr : nudged.learning_rate) lr *= 1.0 + sign * nudge;
+  return nudged;
+}
+
+Batch single_step_batch(const Batch& batch) {
+  Batch step = batch;
+  for (std::int32_t& s : step.max_steps) s = std::min<std::int32_t>(s, 1);
+  step.curve_every = 0;
+  return step;
+}
+
+void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& data, const Results& reference,
+                  const std::vector<Results>& reference_nudged, const Results& candidate) {
+  const ValidationTolerances& tol = report.tolerances;
+  const std::size_t n = batch.size();
+  const int np = batch.num_params();
+  bool sizes_ok = reference.n == n && candidate.n == n && !reference_nudged.empty();
+  for (const Results& r : reference_nudged) sizes_ok = sizes_ok && r.n == n;
+  if (!sizes_ok) {
+    throw runtime_error("validate: results for " + std::to_string(candidate.n) + " networks, batch has " +
+                        std::to_string(n));
+  }
+  report.networks += n;
+  for (std::size_t i = 0; i < n; ++i) {
+    Worst w;
+    const bool status_differs = candidate.status[i] != reference.status[i];
+    bool sensitive_status = false;
+    for (const Results& r : reference_nudged)
+      sensitive_status = sensitive_status || r.status[i] != reference.status[i];
+
+    double sensitivity = 0;
+    for (const Results& r : reference_nudged) {
+      for (int q = 0; q < np; ++q)
+        sensitivity = std::max(sensitivity, std::abs(r.param(i, q) - reference.param(i, q)) /
+                                                std::max(1.0, std::abs(reference.param(i, q))));
+      sensitivity =
+          std::max(sensitivity, std::abs(r.loss[i] - reference.loss[i]) / std::max(reference.loss[i], 1e-3));
+    }
+    const bool diverged = reference.status[i] == Status::diverged;
+    const bool chaotic = !diverged && (sensitive_status || !(sensitivity < tol.chaos_threshold));
+    if (status_differs) {
+      // Rounding alone can flip the status of a chaotic network between converged
+      // and ran out of steps; diverging or not must still agree.
+      const bool tolerated = sensitive_status || (chaotic && candidate.status[i] != Status::diverged);
+      ++report.status_mismatches;
+      if (tolerated) ++report.status_mismatches_tolerated;
+      w.take(tolerated ? 0.0 : infinity, 0.0, "status");
+    }
+    if (diverged || chaotic) {
+      ++report.compared_by_status;
+      if (diverged) {
+        ++report.diverged;
+      } else {
+        ++report.chaotic;
+      }
+      if (status_differs) report.worst.push_back(deviation_of(batch, i, reference, candidate, w, true));
+      continue;
+    }
+    ++report.compared_by_value;
+    if (!status_differs) {
+      const bool adam = batch.optimizer[i] == Optimizer::adam;
+      const double rel = adam ? tol.adam_run_relative : tol.run_relative;
+      const double loss_floor = adam ? tol.adam_loss_floor : tol.loss_floor;
+      const double output_floor = adam ? tol.adam_output_floor : tol.output_floor;
+
+      const double ref_loss = reference.loss[i];
+      ++report.loss.networks;
+      w.take(add_value(report.loss, candidate.loss[i], ref_loss, std::max(std::abs(ref_loss), loss_floor),
+                       rel * std::abs(ref_loss) + loss_floor),
+             std::abs(candidate.loss[i] - ref_loss), "final loss");
+
+      ++report.params.networks;
+      std::vector<double> ref_params(static_cast<std::size_t>(np)), cand_params(static_cast<std::size_t>(np));
+      for (int q = 0; q < np; ++q) {
+        const double a = candidate.param(i, q), b = reference.param(i, q);
+        ref_params[static_cast<std::size_t>(q)] = b;
+        cand_params[static_cast<std::size_t>(q)] = a;
+        const double scale = std::max(1.0, std::abs(b));
+        w.take(add_value(report.params, a, b, scale, rel * scale), std::abs(a - b), "final parameters");
+      }
+
+      ++report.outputs.networks;
+      const std::vector<double> ref_out = reference::outputs(
+          batch.shape(), ref_params.data(), batch.hidden_activation[i], batch.output_activation[i], data);
+      const std::vector<double> cand_out = reference::outputs(
+          batch.shape(), cand_params.data(), batch.hidden_activation[i], batch.output_activation[i], data);
+      for (std::size_t k = 0; k < ref_out.size(); ++k) {
+        const double scale = std::max(1.0, std::abs(ref_out[k]));
+        w.take(add_value(report.outputs, cand_out[k], ref_out[k], scale, rel * scale + output_floor),
+               std::abs(cand_out[k] - ref_out[k]), "outputs");
+      }
+
+      if (reference.status[i] == Status::converged) {
+        ++report.steps.networks;
+        const double a = candidate.steps[i], b = reference.steps[i];
+        w.take(add_value(report.steps, a, b, std::max(1.0, b), tol.steps_slack + tol.run_relative * b),
+               std::abs(a - b), "steps to target");
+      }
+    }
+    if (w.ratio > 0) report.worst.push_back(deviation_of(batch, i, reference, candidate, w, false));
+  }
+  if (report.worst.size() > 16 * worst_kept) trim_worst(report.worst, worst_kept);
+}
+
+void compare_single_steps(ValidationReport& report, const Batch& batch, const Results& reference_step,
+                          const Results& candidate_step) {
+  const ValidationTolerances& tol = report.tolerances;
+  const std::size_t n = batch.size();
+  if (reference_step.n != n || candidate_step.n != n) {
+    throw runtime_error("validate: single-step results do not match the batch's " + std::to_string(n) +
+                        " networks");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    Worst w;
+    if (reference_step.status[i] != candidate_step.status[i]) {
+      // A one-step status differs only for a network that diverges at once or
+      // starts at its target; both must agree exactly there.
+      ++report.status_mismatches;
+      w.take(infinity, 0.0, "one step: status");
+      report.worst.push_back(deviation_of(batch, i, reference_step, candidate_step, w, false));
+      continue;
+    }
+    if (reference_step.status[i] == Status::diverged) continue;
+    ++report.step_params.networks;
+    for (int q = 0; q < batch.num_params(); ++q) {
+      const double a = candidate_step.param(i, q), b = reference_step.param(i, q);
+      const double scale = std::max({1.0, std::abs(b), std::abs(batch.param(i, q))});
+      w.take(add_value(report.step_params, a, b, scale, tol.step_relative * scale), std::abs(a - b),
+             "one step: parameters");
+    }
+    ++report.step_loss.networks;
+    const double a = candidate_step.loss[i], b = reference_step.loss[i];
+    const double scale = std::max(1.0, std::abs(b));
+    w.take(add_value(report.step_loss, a, b, scale, tol.step_relative * scale), std::abs(a - b),
+           "one step: loss");
+    if (w.ratio > 0) report.worst.push_back(deviation_of(batch, i, reference_step, candidate_step, w, false));
+  }
+  if (report.worst.size() > 16 * worst_kept) trim_worst(report.worst, worst_kept);
+}
+
+void finish_report(ValidationReport& report, std::size_t worst_count) {
+  // A network may be listed twice (its run and its single step): keep its worst.
+  trim_worst(report.worst, report.worst.size());
+  std::vector<NetworkDeviation> unique;
+  for (const NetworkDeviation& d : report.worst) {
+    const bool seen = std::any_of(unique.begin(), unique.end(), [&d](const NetworkDeviation& u) {
+      return u.id == d.id && u.shape == d.shape;
+    });
+    if (!seen) unique.push_back(d);
+    if (unique.size() == worst_count) break;
+  }
+  report.worst = std::move(unique);
+  bool ok = report.status_mismatches == report.status_mismatches_tolerated;
+  for (const QuantityDeviation* q : report.quantities()) ok = ok && q->failed == 0;
+  report.passed = ok;
+}
+
+ValidationReport validate(const SweepPlan& plan, Backend& backend, const ValidateOptions& options) {
+  ValidationReport report;
+  report.backend = backend.name();
+  report.workload = plan.workload;
+  if (!plan.groups.empty()) report.math_mode = plan.groups.front().batch.math_mode;
+  report.tolerances = validation_tolerances(report.math_mode);
+  for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+    const SweepGroup& group = plan.groups[g];
+    Batch batch = group.batch;
+    batch.curve_every = 0;
+
+    // The reference and its nudged twins train side by side on threads.
+    auto start = std::chrono::steady_clock::now();
+    Results reference;
+    std::vector<Results> reference_nudged(nudge_variants);
+    std::vector<std::exception_ptr> failures(nudge_variants);
+    std::vector<std::thread> twins;
+    for (int v = 0; v < nudge_variants; ++v) {
+      twins.emplace_back([&, v] {
+        try {
+          reference_nudged[static_cast<std::size_t>(v)] =
+              reference::make_backend()->train(nudged_batch(batch, report.tolerances.nudge, v), group.data);
+        } catch (...) {
+          failures[static_cast<std::size_t>(v)] = std::current_exception();
+        }
+      });
+    }
+    try {
+      reference = reference::make_backend()->train(batch, group.data);
+    } catch (...) {
+      for (std::thread& t : twins) t.join();
+      throw;
+    }
+    for (std::thread& t : twins) t.join();
+    for (const std::exception_ptr& f : failures) {
+      if (f) std::rethrow_exception(f);
+    }
+    report.reference_seconds += seconds_since(start);
+
+    start = std::chrono::steady_clock::now();
+    Results candidate = backend.train(batch, group.data);
+    report.backend_seconds += seconds_since(start);
+
+    const Batch step = single_step_batch(batch);
+    const Results reference_step = reference::make_backend()->train(step, group.data);
+    Results candidate_step = backend.train(step, group.data);
+
+    if (options.inject_relative_error != 0 && g == 0 && batch.size() > 0) {
+      const double f = 1.0 + options.inject_relative_error;
+      for (int q = 0; q < batch.num_params(); ++q) {
+        candidate.params[static_cast<std::size_t>(q) * batch.size()] *= f;
+        candidate_step.params[static_cast<std::size_t>(q) * batch.size()] *= f;
+      }
+      candidate.loss[0] *= f;
+      candidate_step.loss[0] *= f;
+    }
+    compare_runs(report, batch, group.data, reference, reference_nudged, candidate);
+    compare_single_steps(report, batch, reference_step, candidate_step);
+  }
+  finish_report(report, options.worst_count);
+  return report;
+}
+
+}  // namespace manynets

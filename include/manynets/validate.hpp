@@ -1,0 +1,142 @@
+// Validation: trains the same batch on a backend and on the double-precision
+// reference and measures, per quantity, how far the backend's results are from
+// the reference's. This header is the one place where the tolerances live (per
+// math mode); `manynets validate` prints them and only formats the report.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "manynets/backend.hpp"
+#include "manynets/sweep.hpp"
+
+namespace manynets {
+
+// How close a float backend must stay to the double reference, and how chaos is
+// detected. Every check is |candidate - reference| <= relative * scale + floor,
+// with scale max(1, |reference|) for parameters and outputs and |reference| for
+// the loss.
+struct ValidationTolerances {
+  // One step from the batch's initial states (max_steps = 1), every parameter:
+  // inputs round to float (6e-8) and a step is a few dozen float operations,
+  // so a parameter agrees to ~1e-6 of max(1, |before|, |after|) (as
+  // tests/test_math_vs_reference.cpp measures); 4e-6 leaves room for exp/tanh ulps.
+  double step_relative = 4e-6;
+  // Whole runs of networks that are not chaotic: float rounding accumulates along
+  // the trajectory; over up to ~10^4 steps the final loss, parameters and outputs
+  // stay within 3e-3 relative (tests/test_cpu_backend.cpp); the floors cover
+  // losses near zero and outputs near an exact fit.
+  double run_relative = 3e-3;
+  double loss_floor = 1e-6;
+  double output_floor = 1e-5;
+  // Adam divides by the root of its second moment, so once gradients shrink to
+  // float rounding its steps follow the rounding noise: up to 2% drift is normal.
+  double adam_run_relative = 5e-2;
+  double adam_loss_floor = 1e-5;
+  double adam_output_floor = 5e-3;
+  // Steps to target of converged networks: the loss crosses the target a step
+  // earlier or later when float rounding moves it; allowed: steps_slack plus
+  // run_relative of the steps.
+  std::int32_t steps_slack = 1;
+  // Chaos: the reference is trained again from two starts nudged by `nudge`
+  // (relative, each parameter in its own direction, and the learning rate), about
+  // what float rounding does. A network whose final parameters or loss then move
+  // by more than chaos_threshold (relative) amplifies rounding; it, and every
+  // diverged network, is compared by status only (see ValidationReport::
+  // status_mismatches for the mismatches tolerated).
+  double nudge = 3e-7;
+  double chaos_threshold = 1e-4;
+};
+
+// The tolerances of a math mode. precise: library exp and IEEE division (on the
+// host both modes compute this). fast: device approximations (__expf, tanh.approx
+// with ~2^-11 relative error), so every tolerance is wider and the nudge larger.
+ValidationTolerances validation_tolerances(MathMode mode);
+
+// One compared quantity over the networks compared by value.
+struct QuantityDeviation {
+  explicit QuantityDeviation(std::string n = "") : name(std::move(n)) {}
+  std::string name;          // "final loss", "final parameters", ...
+  std::size_t networks = 0;  // networks compared
+  std::size_t values = 0;    // values compared (e.g. networks x parameters)
+  double max_abs = 0;        // the largest |candidate - reference|
+  double max_rel = 0;        // the largest |candidate - reference| / scale
+  double worst_ratio = 0;    // the largest deviation / allowed deviation (> 1 fails)
+  std::size_t failed = 0;    // values past tolerance
+};
+
+// A network that differs much from the reference.
+struct NetworkDeviation {
+  std::uint64_t id = 0;  // global network id
+  std::string shape;
+  double learning_rate = 0;
+  std::string quantity;  // the quantity that is worst, relative to its tolerance
+  double ratio = 0;      // deviation / allowed deviation
+  double abs = 0;        // |candidate - reference| of that value
+  Status reference_status = Status::max_steps, status = Status::max_steps;
+  double reference_loss = 0, loss = 0;
+  bool by_status_only = false;
+};
+
+struct ValidationReport {
+  std::string backend;
+  std::string workload;
+  MathMode math_mode = MathMode::precise;
+  ValidationTolerances tolerances;
+  std::size_t networks = 0;
+  std::size_t compared_by_value = 0;
+  std::size_t compared_by_status = 0;  // diverged or chaotic in the reference
+  std::size_t diverged = 0;            // of those, diverged in the reference
+  std::size_t chaotic = 0;             // of those, chaotic (not diverged)
+  // Networks whose status differs from the reference's. Tolerated (counted in
+  // status_mismatches_tolerated, not failing): a nudged reference run changes
+  // status too, or a chaotic network converges in one and runs out of steps in
+  // the other (diverging or not must agree).
+  std::size_t status_mismatches = 0;
+  std::size_t status_mismatches_tolerated = 0;
+  QuantityDeviation loss{"final loss"}, params{"final parameters"}, outputs{"outputs"},
+      steps{"steps to target"}, step_params{"one step: parameters"}, step_loss{"one step: loss"};
+  std::vector<NetworkDeviation> worst;  // the networks that differ most, worst first
+  double reference_seconds = 0, backend_seconds = 0;
+  bool passed = false;
+
+  std::vector<const QuantityDeviation*> quantities() const {
+    return {&loss, &params, &outputs, &steps, &step_params, &step_loss};
+  }
+};
+
+struct ValidateOptions {
+  std::size_t worst_count = 5;  // networks listed in `worst`
+  // Testing hook: multiplies the candidate's final parameters and loss of its
+  // first network by (1 + inject_relative_error) before comparing; 0 = off.
+  double inject_relative_error = 0;
+};
+
+// Trains every group of `plan` on `backend` and on the reference (twice more for
+// the chaos check, and once each for the single step) and compares them.
+ValidationReport validate(const SweepPlan& plan, Backend& backend, const ValidateOptions& options = {});
+
+// The comparison alone, for callers that already have the results: adds group
+// `batch`'s whole runs to `report` (the reference, the reference from each nudged
+// start (nudged_batch, variants 0 .. nudge_variants-1), the candidate)...
+void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& data, const Results& reference,
+                  const std::vector<Results>& reference_nudged, const Results& candidate);
+// ... and its single steps (both trained from the batch's states with max_steps 1).
+void compare_single_steps(ValidationReport& report, const Batch& batch, const Results& reference_step,
+                          const Results& candidate_step);
+// Sorts and trims the worst networks and decides `passed`: no value past tolerance
+// and no status mismatch other than sensitive ones.
+void finish_report(ValidationReport& report, std::size_t worst_count = 5);
+
+// Nudged starts per chaos check: two, each parameter and the learning rate moved
+// in a different direction by each.
+constexpr int nudge_variants = 2;
+// The batch nudged as ValidationTolerances::nudge says, in direction pattern `variant`.
+Batch nudged_batch(const Batch& batch, double nudge, int variant = 0);
+// The batch with every network limited to one step.
+Batch single_step_batch(const Batch& batch);
+
+}  // namespace manynets

@@ -1,0 +1,155 @@
+// manynets::validate and its comparison functions: the cpu backend passes on the
+// seed and xor sweeps, a deviation fed into the comparison fails it, chaotic and
+// diverged networks are compared by status only, and single steps are checked.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "manynets/cpu.hpp"
+#include "manynets/manynets.hpp"
+#include "manynets/validate.hpp"
+
+namespace manynets {
+namespace {
+
+SweepPlan plan_of(const std::map<std::string, std::string>& texts) {
+  return expand(make_sweep_spec(texts));
+}
+
+TEST(Validate, CpuPassesOnTheSeedSweep) {
+  const SweepPlan plan = plan_of({{"preset", "seed"},
+                                  {"lr", "0.1:2:8"},
+                                  {"init", "seed,uniform:1"},
+                                  {"seeds", "4"},
+                                  {"target-loss", "1e-4"}});
+  const auto cpu = cpu::make_backend();
+  const ValidationReport r = validate(plan, *cpu);
+  EXPECT_TRUE(r.passed);
+  EXPECT_EQ(r.backend, "cpu");
+  EXPECT_EQ(r.networks, plan.networks());
+  EXPECT_EQ(r.compared_by_value + r.compared_by_status, r.networks);
+  EXPECT_EQ(r.status_mismatches, 0u);
+  EXPECT_EQ(r.params.values, r.params.networks * 12);
+  EXPECT_EQ(r.step_params.networks, r.networks);
+  EXPECT_GT(r.steps.networks, 0u);  // some reach the target
+  EXPECT_LE(r.worst.size(), 5u);
+  for (const QuantityDeviation* q : r.quantities()) EXPECT_EQ(q->failed, 0u) << q->name;
+}
+
+TEST(Validate, CpuPassesOnXorWithChaoticAndDivergingNetworksComparedByStatus) {
+  // Learning rates up to 200: the largest diverge or become chaotic.
+  const SweepPlan plan = plan_of({{"preset", "xor"},
+                                  {"shape", "2-2-1"},
+                                  {"lr", "0.5:200:6:log"},
+                                  {"hidden-activation", "sigmoid,relu"},
+                                  {"output-activation", "sigmoid,identity"},
+                                  {"seeds", "8"},
+                                  {"steps", "2000"}});
+  const auto cpu = cpu::make_backend();
+  const ValidationReport r = validate(plan, *cpu);
+  EXPECT_TRUE(r.passed) << "status mismatches " << r.status_mismatches;
+  EXPECT_GT(r.compared_by_status, 0u);
+  EXPECT_EQ(r.compared_by_status, r.diverged + r.chaotic);
+  EXPECT_GT(r.compared_by_value, 0u);
+}
+
+TEST(Validate, TolerancesArePerMathModeAndWiderForFast) {
+  const ValidationTolerances precise = validation_tolerances(MathMode::precise);
+  const ValidationTolerances fast = validation_tolerances(MathMode::fast);
+  EXPECT_EQ(precise.step_relative, 4e-6);
+  EXPECT_EQ(precise.run_relative, 3e-3);
+  EXPECT_GT(fast.step_relative, precise.step_relative);
+  EXPECT_GT(fast.run_relative, precise.run_relative);
+}
+
+struct Runs {
+  Batch batch;
+  Dataset data;
+  Results reference, candidate, reference_step, candidate_step;
+  std::vector<Results> nudged;
+};
+
+Runs seed_runs() {
+  Runs r;
+  SweepPlan plan = plan_of({{"preset", "seed"}, {"lr", "0.1:2:6"}, {"steps", "500"}});
+  r.batch = plan.groups[0].batch;
+  r.data = plan.groups[0].data;
+  const auto ref = reference::make_backend();
+  r.reference = ref->train(r.batch, r.data);
+  for (int v = 0; v < nudge_variants; ++v)
+    r.nudged.push_back(
+        ref->train(nudged_batch(r.batch, validation_tolerances(MathMode::precise).nudge, v), r.data));
+  r.candidate = cpu::make_backend()->train(r.batch, r.data);
+  r.reference_step = ref->train(single_step_batch(r.batch), r.data);
+  r.candidate_step = cpu::make_backend()->train(single_step_batch(r.batch), r.data);
+  return r;
+}
+
+ValidationReport compare(const Runs& r) {
+  ValidationReport report;
+  report.tolerances = validation_tolerances(MathMode::precise);
+  compare_runs(report, r.batch, r.data, r.reference, r.nudged, r.candidate);
+  compare_single_steps(report, r.batch, r.reference_step, r.candidate_step);
+  finish_report(report, 3);
+  return report;
+}
+
+TEST(Validate, ComparisonPassesUnperturbedAndFailsOnAPerturbedParameter) {
+  Runs r = seed_runs();
+  EXPECT_TRUE(compare(r).passed);
+
+  Runs perturbed = r;
+  perturbed.candidate.params[3 * r.batch.size() + 2] += 0.01;  // w4 of network 2
+  const ValidationReport bad = compare(perturbed);
+  EXPECT_FALSE(bad.passed);
+  EXPECT_EQ(bad.params.failed, 1u);
+  EXPECT_NEAR(bad.params.max_abs, 0.01, 1e-4);
+  ASSERT_FALSE(bad.worst.empty());
+  EXPECT_EQ(bad.worst[0].id, 2u);
+  EXPECT_EQ(bad.worst[0].quantity, "final parameters");
+  EXPECT_GT(bad.worst[0].ratio, 1.0);
+}
+
+TEST(Validate, ComparisonFailsOnLossStatusAndSingleStepDeviations) {
+  const Runs r = seed_runs();
+  Runs loss = r;
+  loss.candidate.loss[1] *= 1.01;
+  EXPECT_FALSE(compare(loss).passed);
+  EXPECT_EQ(compare(loss).loss.failed, 1u);
+
+  Runs status = r;
+  status.candidate.status[4] = Status::diverged;
+  const ValidationReport s = compare(status);
+  EXPECT_FALSE(s.passed);
+  EXPECT_EQ(s.status_mismatches, 1u);
+
+  Runs step = r;
+  step.candidate_step.params[0] += 1e-4;  // w1 of network 0 after one step
+  const ValidationReport st = compare(step);
+  EXPECT_FALSE(st.passed);
+  EXPECT_EQ(st.step_params.failed, 1u);
+  EXPECT_TRUE(compare(r).passed);
+}
+
+TEST(Validate, NonFiniteCandidateValuesFail) {
+  Runs r = seed_runs();
+  r.candidate.params[0] = std::nan("");
+  const ValidationReport report = compare(r);
+  EXPECT_FALSE(report.passed);
+  EXPECT_TRUE(std::isinf(report.params.worst_ratio));
+}
+
+TEST(Validate, InjectionHookFailsAValidation) {
+  const SweepPlan plan = plan_of({{"preset", "seed"}, {"lr", "0.5,1"}, {"steps", "100"}});
+  const auto cpu = cpu::make_backend();
+  ValidateOptions options;
+  options.inject_relative_error = 1e-2;
+  EXPECT_FALSE(validate(plan, *cpu, options).passed);
+  EXPECT_TRUE(validate(plan, *cpu).passed);
+}
+
+}  // namespace
+}  // namespace manynets
