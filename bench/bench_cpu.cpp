@@ -12,17 +12,7 @@
 namespace {
 
 manynets::Batch seed_sweep(std::size_t n, std::int32_t steps, manynets::MathMode mode) {
-  const manynets::Preset seed = manynets::make_preset("seed");
-  manynets::Batch batch(seed.shape, n);
-  manynets::NetworkConfig c = seed.config;
-  c.max_steps = steps;
-  for (std::size_t i = 0; i < n; ++i) {
-    c.learning_rate = n > 1 ? 0.1 + 1.9 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.5;
-    batch.set_config(i, c);
-  }
-  manynets::initialize(batch, seed.init);
-  batch.math_mode = mode;
-  return batch;
+  return manynets::seed_sweep_batch(n, steps, mode);
 }
 
 // Args: networks, steps, math mode (0 precise, 1 fast), threads (0 = every core).

@@ -33,17 +33,7 @@ constexpr double kH200Ceiling = 0.5e12;
 // The worked example, learning rates 0.1 .. 2.0 across the networks (the seed
 // sweep of bench_reference), no early stop: every network runs every step.
 Batch seed_sweep(std::size_t n, std::int32_t steps, MathMode mode) {
-  const Preset seed = make_preset("seed");
-  Batch batch(seed.shape, n);
-  NetworkConfig c = seed.config;
-  c.max_steps = steps;
-  for (std::size_t i = 0; i < n; ++i) {
-    c.learning_rate = n > 1 ? 0.1 + 1.9 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.5;
-    batch.set_config(i, c);
-  }
-  initialize(batch, seed.init);
-  batch.math_mode = mode;
-  return batch;
+  return seed_sweep_batch(n, steps, mode);
 }
 
 // Networks that stop at widely different steps: learning rates log-spaced over

@@ -11,16 +11,7 @@
 namespace {
 
 manynets::Batch seed_sweep(std::size_t n, std::int32_t steps) {
-  const manynets::Preset seed = manynets::make_preset("seed");
-  manynets::Batch batch(seed.shape, n);
-  manynets::NetworkConfig c = seed.config;
-  c.max_steps = steps;
-  for (std::size_t i = 0; i < n; ++i) {
-    c.learning_rate = n > 1 ? 0.1 + 1.9 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.5;
-    batch.set_config(i, c);
-  }
-  manynets::initialize(batch, seed.init);
-  return batch;
+  return manynets::seed_sweep_batch(n, steps);
 }
 
 void BM_ReferenceSeedSweep(benchmark::State& state) {

@@ -116,4 +116,18 @@ Preset make_preset(const std::string& name, const Shape* shape) {
   return gate_preset(name, gate, chosen);
 }
 
+Batch seed_sweep_batch(std::size_t n, std::int32_t max_steps, MathMode mode) {
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, n);
+  NetworkConfig c = seed.config;
+  c.max_steps = max_steps;
+  for (std::size_t i = 0; i < n; ++i) {
+    c.learning_rate = n > 1 ? 0.1 + 1.9 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.5;
+    batch.set_config(i, c);
+  }
+  initialize(batch, seed.init);
+  batch.math_mode = mode;
+  return batch;
+}
+
 }  // namespace manynets

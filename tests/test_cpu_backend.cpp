@@ -20,6 +20,7 @@
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
+#include "random_batches.hpp"
 #include "simd_math.hpp"
 #include "test_util.hpp"
 
@@ -60,9 +61,8 @@ constexpr double kChaosThreshold = 3e-5;
 //   reduction; Cephes documents ~2 ulp, we allow 4 ulp of float (2^-23 each).
 constexpr double kExpUlps = 4.0;
 
-constexpr Activation kActivations[] = {Activation::sigmoid, Activation::tanh, Activation::relu,
-                                       Activation::identity};
-constexpr Optimizer kOptimizers[] = {Optimizer::sgd, Optimizer::momentum, Optimizer::adam};
+using testing::kActivations;
+using testing::kOptimizers;
 
 Results train_cpu(const Batch& batch, const Dataset& data, int threads = 0,
                   std::size_t chunk = cpu::default_chunk_networks) {
@@ -71,18 +71,7 @@ Results train_cpu(const Batch& batch, const Dataset& data, int threads = 0,
   return cpu::make_backend(options, chunk)->train(batch, data);
 }
 
-Dataset random_dataset(std::mt19937& rng, Shape shape, int samples) {
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  Dataset d;
-  d.name = "random";
-  d.inputs = shape.inputs;
-  d.outputs = shape.outputs;
-  d.x.resize(static_cast<std::size_t>(samples) * shape.inputs);
-  d.t.resize(static_cast<std::size_t>(samples) * shape.outputs);
-  for (double& v : d.x) v = u(rng);
-  for (double& v : d.t) v = 0.5 * (u(rng) + 1.0);
-  return d;
-}
+using testing::random_dataset;
 
 // Neighbouring networks differ in activations, optimizer, trained biases, mode,
 // learning rate, step budget and target loss, so every block mixes them.
@@ -193,16 +182,7 @@ void expect_bit_identical(const Results& a, const Results& b, const std::string&
 
 // The seed sweep: worked-example networks at learning rates 0.1 ... 2.0.
 Batch seed_sweep(std::size_t n, std::int32_t steps) {
-  const Preset seed = make_preset("seed");
-  Batch batch(seed.shape, n);
-  NetworkConfig c = seed.config;
-  c.max_steps = steps;
-  for (std::size_t i = 0; i < n; ++i) {
-    c.learning_rate = n > 1 ? 0.1 + 1.9 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.5;
-    batch.set_config(i, c);
-  }
-  initialize(batch, seed.init);
-  return batch;
+  return seed_sweep_batch(n, steps);
 }
 
 // ---- against the reference

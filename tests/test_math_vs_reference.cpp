@@ -11,6 +11,7 @@
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
 #include "math_driver.hpp"
+#include "random_batches.hpp"
 
 namespace manynets {
 namespace {
@@ -31,22 +32,10 @@ constexpr double kChaosThreshold = 1e-7;
 //   trajectory; 1e-3 relative on the final loss is what float affords.
 constexpr double kFloatRunLossTolerance = 1e-3;
 
-constexpr Activation kActivations[] = {Activation::sigmoid, Activation::tanh, Activation::relu,
-                                       Activation::identity};
-constexpr Optimizer kOptimizers[] = {Optimizer::sgd, Optimizer::momentum, Optimizer::adam};
+using testing::kActivations;
+using testing::kOptimizers;
 
-Dataset random_dataset(std::mt19937& rng, Shape shape, int samples) {
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  Dataset d;
-  d.name = "random";
-  d.inputs = shape.inputs;
-  d.outputs = shape.outputs;
-  d.x.resize(static_cast<std::size_t>(samples) * shape.inputs);
-  d.t.resize(static_cast<std::size_t>(samples) * shape.outputs);
-  for (double& v : d.x) v = u(rng);
-  for (double& v : d.t) v = 0.5 * (u(rng) + 1.0);
-  return d;
-}
+using testing::random_dataset;
 
 // A batch cycling through every activation pair and optimizer, with random
 // learning rates, biases trained or not, and random initial parameters.

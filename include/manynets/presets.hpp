@@ -36,4 +36,10 @@ std::vector<std::string> preset_names();
 // shape the preset has no variant for.
 Preset make_preset(const std::string& name, const Shape* shape = nullptr);
 
+// The seed sweep, the workload the benchmarks and the peer programs share
+// (shared/peers/README.md): n worked-example networks from the published
+// weights, network i at learning rate 0.1 + 1.9 i / (n - 1) (0.5 when n = 1),
+// max_steps steps of plain gradient descent, no early stop.
+Batch seed_sweep_batch(std::size_t n, std::int32_t max_steps, MathMode mode = MathMode::precise);
+
 }  // namespace manynets
