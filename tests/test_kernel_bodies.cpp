@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "double_run_check.hpp"
 #include "kernels/staging.hpp"
 #include "kernels/train_bodies.hpp"
 #include "manynets/presets.hpp"
@@ -34,17 +35,13 @@ using testing::random_dataset;
 //   (tests/math_driver.hpp): the same operations in the same order on the same
 //   compiler, so every bit must agree (params, loss, steps, status, every curve slot).
 // - host-launched bodies in double against the double reference: the formulas
-//   in another order; 1e-9 relative over a few hundred steps, as in
-//   test_math_vs_reference.cpp. Networks whose reference run moves by more than
-//   kChaosThreshold when the start moves by 1e-13 are chaotic at their learning
-//   rate and compared by status only; diverged networks by status only.
+//   in another order; 1e-9 relative over a few hundred steps, chaotic and
+//   diverged networks by status only (double_run_check.hpp).
 // - float bodies on the worked example against the reference over 10000
 //   steps: rounding accumulates along the trajectory; 1e-3 relative on the
 //   final loss, as for math.hpp in float.
 // - staged bodies against the fused body: the same math.hpp calls on values
 //   stored and reloaded in the same type, so bit for bit.
-constexpr double kDoubleRunTolerance = 1e-9;
-constexpr double kChaosThreshold = 1e-7;
 constexpr double kFloatRunLossTolerance = 1e-3;
 
 // A host "block" is this many threads; batch sizes below are not multiples of it.
@@ -203,35 +200,7 @@ StatusCounts count_statuses(const Results& r) {
 // Double bodies against the reference: statuses all equal; values of the
 // non-chaotic, non-diverged networks to kDoubleRunTolerance.
 void expect_matches_reference(const Results& got, const Batch& batch, const Dataset& data) {
-  const Results ref = reference::make_backend()->train(batch, data);
-  Batch nudged = batch;
-  for (double& p : nudged.init_params) p *= 1.0 + 1e-13;
-  const Results ref_nudged = reference::make_backend()->train(nudged, data);
-  std::size_t compared = 0;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    ASSERT_EQ(got.status[i], ref.status[i]) << "network " << i;
-    double sensitivity = 0;
-    for (int q = 0; q < batch.num_params(); ++q)
-      sensitivity = std::max(sensitivity, std::abs(ref_nudged.param(i, q) - ref.param(i, q)) /
-                                              std::max(1.0, std::abs(ref.param(i, q))));
-    if (ref.status[i] == Status::diverged || !(sensitivity < kChaosThreshold)) continue;
-    ++compared;
-    EXPECT_EQ(got.steps[i], ref.steps[i]) << "network " << i;
-    EXPECT_NEAR(got.loss[i], ref.loss[i], kDoubleRunTolerance * std::max(1.0, ref.loss[i]))
-        << "network " << i;
-    for (int q = 0; q < batch.num_params(); ++q)
-      EXPECT_NEAR(got.param(i, q), ref.param(i, q),
-                  kDoubleRunTolerance * std::max(1.0, std::abs(ref.param(i, q))))
-          << "network " << i << " param " << q;
-    for (std::size_t t = 0; t < ref.curve_points; ++t) {
-      const float a = got.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
-      if (std::isnan(b)) {
-        EXPECT_TRUE(std::isnan(a)) << "slot " << t << " network " << i;
-      } else {
-        EXPECT_FLOAT_EQ(a, b) << "slot " << t << " network " << i;
-      }
-    }
-  }
+  const std::size_t compared = testing::expect_double_run_matches_reference(got, batch, data);
   if (batch.size() > 20) {
     EXPECT_GT(compared, batch.size() / 3) << "too few networks compared by value";
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "double_run_check.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
@@ -21,13 +22,7 @@ namespace {
 //   dozen float operations, so each parameter after one step agrees to ~1e-6 of
 //   its scale; 4e-6 leaves room for exp/tanh's own ulps.
 constexpr double kFloatStepTolerance = 4e-6;
-// - whole runs in double: the same formulas in a different order; rounding
-//   differences of 1e-16 per step stay below 1e-9 over a few hundred steps of
-//   training that does not amplify them. Networks that do (the reference moves
-//   by more than kChaosThreshold when its start moves by 1e-13) are chaotic at
-//   their learning rate and are compared by status only.
-constexpr double kDoubleRunTolerance = 1e-9;
-constexpr double kChaosThreshold = 1e-7;
+// - whole runs in double: see double_run_check.hpp.
 // - the worked example in float over 10000 steps: rounding accumulates along the
 //   trajectory; 1e-3 relative on the final loss is what float affords.
 constexpr double kFloatRunLossTolerance = 1e-3;
@@ -103,36 +98,9 @@ TEST(MathVsReference, WholeDoubleRunsMatchWithMixedHyperparameters) {
       batch.mode[i] = mode;
       batch.target_loss[i] = i % 3 == 0 ? 0.02 : 0.0;  // some stop early
     }
-    const Results ref = reference::make_backend()->train(batch, data);
     const Results fast = testing::train_with_math<double>(batch, data);
-    Batch nudged = batch;
-    for (double& p : nudged.init_params) p *= 1.0 + 1e-13;
-    const Results ref_nudged = reference::make_backend()->train(nudged, data);
-    ASSERT_EQ(fast.curve_points, ref.curve_points);
-    std::size_t compared = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      ASSERT_EQ(fast.status[i], ref.status[i]) << "network " << i << " mode " << to_string(mode);
-      double sensitivity = 0;
-      for (int q = 0; q < batch.num_params(); ++q)
-        sensitivity = std::max(sensitivity, std::abs(ref_nudged.param(i, q) - ref.param(i, q)) /
-                                                std::max(1.0, std::abs(ref.param(i, q))));
-      if (ref.status[i] == Status::diverged || !(sensitivity < kChaosThreshold)) continue;  // status only
-      ++compared;
-      EXPECT_EQ(fast.steps[i], ref.steps[i]) << "network " << i;
-      EXPECT_NEAR(fast.loss[i], ref.loss[i], kDoubleRunTolerance * std::max(1.0, ref.loss[i]));
-      for (int q = 0; q < batch.num_params(); ++q)
-        EXPECT_NEAR(fast.param(i, q), ref.param(i, q),
-                    kDoubleRunTolerance * std::max(1.0, std::abs(ref.param(i, q))))
-            << "network " << i << " param " << q;
-      for (std::size_t t = 0; t < ref.curve_points; ++t) {
-        const float a = fast.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
-        if (std::isnan(b)) {
-          EXPECT_TRUE(std::isnan(a)) << "slot " << t << " network " << i;
-        } else {
-          EXPECT_FLOAT_EQ(a, b) << "slot " << t << " network " << i;
-        }
-      }
-    }
+    const std::size_t compared = testing::expect_double_run_matches_reference(fast, batch, data);
+    EXPECT_GE(compared, batch.size() * 9 / 10) << "too few networks compared by value";
   }
 }
 
