@@ -83,6 +83,33 @@ NetworkDeviation deviation_of(const Batch& batch, std::size_t i, const Results& 
   return d;
 }
 
+// Whether the straight path from a network's reference parameters to the
+// candidate's is flat: at flat_path_points evenly spaced points along it (the
+// candidate's end included), the network evaluated in double keeps the reference's
+// loss within `loss_allowed` and every output within rel x max(1, |output|) +
+// output_floor. Rounding drift along a flat direction passes; a different
+// function, or the same function from elsewhere (hidden units swapped), does not.
+bool flat_path(const Batch& batch, std::size_t i, const Dataset& data, const std::vector<double>& ref_params,
+               const std::vector<double>& cand_params, const std::vector<double>& ref_out, int points,
+               double loss_allowed, double rel, double output_floor) {
+  const Shape shape = batch.shape();
+  const Activation hidden = batch.hidden_activation[i], output = batch.output_activation[i];
+  const double ref_loss = reference::loss(shape, ref_params.data(), hidden, output, data);
+  std::vector<double> p(ref_params.size());
+  for (int k = 1; k <= points; ++k) {
+    const double t = static_cast<double>(k) / points;
+    for (std::size_t q = 0; q < p.size(); ++q) p[q] = ref_params[q] + t * (cand_params[q] - ref_params[q]);
+    const double l = reference::loss(shape, p.data(), hidden, output, data);
+    if (!(std::abs(l - ref_loss) <= loss_allowed)) return false;
+    const std::vector<double> out = reference::outputs(shape, p.data(), hidden, output, data);
+    for (std::size_t o = 0; o < out.size(); ++o) {
+      if (!(std::abs(out[o] - ref_out[o]) <= rel * std::max(1.0, std::abs(ref_out[o])) + output_floor))
+        return false;
+    }
+  }
+  return true;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -177,6 +204,7 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
       continue;
     }
     ++report.compared_by_value;
+    bool by_function = false;
     if (!status_differs) {
       const bool adam = batch.optimizer[i] == Optimizer::adam;
       const double rel = adam ? tol.adam_run_relative : tol.run_relative;
@@ -189,19 +217,36 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
                        rel * std::abs(ref_loss) + loss_floor),
              std::abs(candidate.loss[i] - ref_loss), "final loss");
 
-      ++report.params.networks;
       std::vector<double> ref_params(static_cast<std::size_t>(np)), cand_params(static_cast<std::size_t>(np));
+      double params_ratio = 0;  // the largest parameter deviation / its tolerance
       for (int q = 0; q < np; ++q) {
         const double a = candidate.param(i, q), b = reference.param(i, q);
         ref_params[static_cast<std::size_t>(q)] = b;
         cand_params[static_cast<std::size_t>(q)] = a;
+        const double ratio = std::abs(a - b) / (rel * std::max(1.0, std::abs(b)));
+        params_ratio = std::isnan(ratio) ? infinity : std::max(params_ratio, ratio);
+      }
+      const std::vector<double> ref_out = reference::outputs(
+          batch.shape(), ref_params.data(), batch.hidden_activation[i], batch.output_activation[i], data);
+
+      // Parameters past tolerance, within the flat-direction limit, on a flat path
+      // from the reference's: compared by function (see ValidationTolerances).
+      by_function =
+          params_ratio > 1 && params_ratio <= tol.flat_param_factor &&
+          flat_path(batch, i, data, ref_params, cand_params, ref_out, tol.flat_path_points,
+                    rel * std::abs(ref_loss) + loss_floor, rel, output_floor);
+      QuantityDeviation& params = by_function ? report.flat_params : report.params;
+      const double params_factor = by_function ? tol.flat_param_factor : 1.0;
+      if (by_function) ++report.compared_by_function;
+      ++params.networks;
+      for (int q = 0; q < np; ++q) {
+        const double a = cand_params[static_cast<std::size_t>(q)], b = ref_params[static_cast<std::size_t>(q)];
         const double scale = std::max(1.0, std::abs(b));
-        w.take(add_value(report.params, a, b, scale, rel * scale), std::abs(a - b), "final parameters");
+        w.take(add_value(params, a, b, scale, params_factor * rel * scale), std::abs(a - b),
+               by_function ? "final parameters, flat direction" : "final parameters");
       }
 
       ++report.outputs.networks;
-      const std::vector<double> ref_out = reference::outputs(
-          batch.shape(), ref_params.data(), batch.hidden_activation[i], batch.output_activation[i], data);
       const std::vector<double> cand_out = reference::outputs(
           batch.shape(), cand_params.data(), batch.hidden_activation[i], batch.output_activation[i], data);
       for (std::size_t k = 0; k < ref_out.size(); ++k) {
@@ -217,7 +262,10 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
                std::abs(a - b), "steps to target");
       }
     }
-    if (w.ratio > 0) report.worst.push_back(deviation_of(batch, i, reference, candidate, w, false));
+    if (w.ratio > 0) {
+      report.worst.push_back(deviation_of(batch, i, reference, candidate, w, false));
+      report.worst.back().by_function = by_function;
+    }
   }
   if (report.worst.size() > 16 * worst_kept) trim_worst(report.worst, worst_kept);
 }

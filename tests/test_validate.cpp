@@ -99,18 +99,70 @@ ValidationReport compare(const Runs& r) {
 
 TEST(Validate, ComparisonPassesUnperturbedAndFailsOnAPerturbedParameter) {
   Runs r = seed_runs();
-  EXPECT_TRUE(compare(r).passed);
+  const ValidationReport good = compare(r);
+  EXPECT_TRUE(good.passed);
+  EXPECT_EQ(good.compared_by_function, 0u);
 
+  // w4 of network 2 moved far past the flat-direction limit (flat_param_factor
+  // x its tolerance): compared by parameters, and failed.
   Runs perturbed = r;
-  perturbed.candidate.params[3 * r.batch.size() + 2] += 0.01;  // w4 of network 2
+  perturbed.candidate.params[3 * r.batch.size() + 2] += 0.1;
   const ValidationReport bad = compare(perturbed);
   EXPECT_FALSE(bad.passed);
   EXPECT_EQ(bad.params.failed, 1u);
-  EXPECT_NEAR(bad.params.max_abs, 0.01, 1e-4);
+  EXPECT_EQ(bad.compared_by_function, 0u);
+  EXPECT_NEAR(bad.params.max_abs, 0.1, 1e-3);
   ASSERT_FALSE(bad.worst.empty());
   EXPECT_EQ(bad.worst[0].id, 2u);
   EXPECT_EQ(bad.worst[0].quantity, "final parameters");
-  EXPECT_GT(bad.worst[0].ratio, 1.0);
+  EXPECT_GT(bad.worst[0].ratio, bad.tolerances.flat_param_factor);
+}
+
+// The seed dataset has one sample, so most directions in parameter space leave its
+// two outputs nearly unchanged: w4 (input 2, 0.10, to hidden unit 2) moved by 0.01
+// changes the outputs far less than their tolerance. Past the parameter tolerance, within the
+// flat-direction limit, on a flat path: compared by function, and passed.
+TEST(Validate, ParametersMovedAlongAFlatDirectionAreComparedByFunction) {
+  Runs r = seed_runs();
+  const std::size_t n = r.batch.size();
+  Runs flat = r;
+  flat.candidate.params[3 * n + 2] += 0.01;
+  const ValidationReport report = compare(flat);
+  EXPECT_TRUE(report.passed);
+  EXPECT_EQ(report.compared_by_function, 1u);
+  EXPECT_EQ(report.flat_params.networks, 1u);
+  EXPECT_EQ(report.flat_params.failed, 0u);
+  EXPECT_NEAR(report.flat_params.max_abs, 0.01, 1e-4);
+  ASSERT_FALSE(report.worst.empty());
+  EXPECT_EQ(report.worst[0].id, 2u);
+  EXPECT_TRUE(report.worst[0].by_function);
+  EXPECT_EQ(report.worst[0].quantity, "final parameters, flat direction");
+
+  // The same distance on an output weight (w5) changes what the network computes:
+  // not flat, compared by parameters, failed.
+  Runs moved = r;
+  moved.candidate.params[4 * n + 2] += 0.01;
+  const ValidationReport changed = compare(moved);
+  EXPECT_FALSE(changed.passed);
+  EXPECT_EQ(changed.compared_by_function, 0u);
+}
+
+// Swapping the two hidden units computes the same function from other
+// parameters: the end point agrees, the path between does not, so it fails.
+TEST(Validate, SwappedHiddenUnitsAreNotAFlatDirection) {
+  Runs r = seed_runs();
+  const std::size_t n = r.batch.size();
+  const std::size_t i = 2;
+  auto p = [&](int q) -> double& { return r.candidate.params[static_cast<std::size_t>(q) * n + i]; };
+  // 2-2-2 layout: w1(h, i) = h * 2 + i, w2(o, h) = 4 + o * 2 + h, b1 = 8, 9, b2 = 10, 11.
+  std::swap(p(0), p(2));
+  std::swap(p(1), p(3));
+  std::swap(p(4), p(5));
+  std::swap(p(6), p(7));
+  std::swap(p(8), p(9));
+  const ValidationReport report = compare(r);
+  EXPECT_FALSE(report.passed);
+  EXPECT_EQ(report.compared_by_function, 0u);
 }
 
 TEST(Validate, ComparisonFailsOnLossStatusAndSingleStepDeviations) {

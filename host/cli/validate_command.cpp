@@ -58,12 +58,14 @@ nlohmann::json report_json(const ValidationReport& r) {
   j["workload"] = r.workload;
   j["math_mode"] = to_string(r.math_mode);
   j["compared_by_value"] = r.compared_by_value;
+  j["compared_by_function"] = r.compared_by_function;
   j["compared_by_status"] = r.compared_by_status;
   j["diverged"] = r.diverged;
   j["chaotic"] = r.chaotic;
   j["status_mismatches_tolerated"] = r.status_mismatches_tolerated;
   j["quantities"] = {{"loss", quantity_json(r.loss)},
                      {"params", quantity_json(r.params)},
+                     {"params_flat_direction", quantity_json(r.flat_params)},
                      {"outputs", quantity_json(r.outputs)},
                      {"steps_to_target", quantity_json(r.steps)},
                      {"single_step_params", quantity_json(r.step_params)},
@@ -77,7 +79,9 @@ nlohmann::json report_json(const ValidationReport& r) {
                      {"adam_output_floor", t.adam_output_floor},
                      {"steps_slack", t.steps_slack},
                      {"nudge", t.nudge},
-                     {"chaos_threshold", t.chaos_threshold}};
+                     {"chaos_threshold", t.chaos_threshold},
+                     {"flat_param_factor", t.flat_param_factor},
+                     {"flat_path_points", t.flat_path_points}};
   j["worst"] = nlohmann::json::array();
   for (const NetworkDeviation& d : r.worst) {
     j["worst"].push_back({{"id", d.id},
@@ -90,7 +94,8 @@ nlohmann::json report_json(const ValidationReport& r) {
                           {"status", to_string(d.status)},
                           {"reference_loss", number(d.reference_loss)},
                           {"loss", number(d.loss)},
-                          {"by_status_only", d.by_status_only}});
+                          {"by_status_only", d.by_status_only},
+                          {"by_function", d.by_function}});
   }
   j["reference_seconds"] = r.reference_seconds;
   j["backend_seconds"] = r.backend_seconds;
@@ -108,11 +113,17 @@ void print_report(const ValidationReport& r) {
             << " + " << format_g(t.run_relative, 3) << " x steps\n";
   std::cout << "  chaos check: " << nudge_variants << " reference starts nudged by " << format_g(t.nudge, 3)
             << "; chaotic when it moves by more than " << format_g(t.chaos_threshold, 3) << "\n";
+  std::cout << "  flat directions: parameters up to " << format_g(t.flat_param_factor, 3)
+            << " x their tolerance when the loss and outputs stay within theirs at " << t.flat_path_points
+            << " points on the way from the reference's parameters (compared by function)\n";
   std::cout << "  trained in " << format_g(r.reference_seconds, 3) << " s (reference, and from "
             << nudge_variants << " nudged starts) and " << format_g(r.backend_seconds, 3) << " s ("
             << r.backend << ")\n\n";
-  std::cout << "compared by value: " << r.compared_by_value
-            << " networks; by status only: " << r.compared_by_status << " (" << r.diverged << " diverged, "
+  std::cout << "compared by value: " << r.compared_by_value << " networks";
+  if (r.compared_by_function > 0)
+    std::cout << " (" << r.compared_by_function
+              << " of them by outputs: parameters differ along a flat direction)";
+  std::cout << "; by status only: " << r.compared_by_status << " (" << r.diverged << " diverged, "
             << r.chaotic << " chaotic)\n";
   std::cout << "status mismatches: " << r.status_mismatches;
   if (r.status_mismatches_tolerated > 0)
@@ -136,7 +147,8 @@ void print_report(const ValidationReport& r) {
                 << "): " << d.quantity << " " << cell(d.ratio) << " (abs " << cell(d.abs) << "), status "
                 << to_string(d.status) << " vs " << to_string(d.reference_status) << ", loss "
                 << format_g(d.loss, 4) << " vs " << format_g(d.reference_loss, 4)
-                << (d.by_status_only ? ", compared by status only" : "") << "\n";
+                << (d.by_status_only ? ", compared by status only" : "")
+                << (d.by_function ? ", compared by outputs: flat direction" : "") << "\n";
     }
   }
   std::cout << "\n"

@@ -49,6 +49,21 @@ struct ValidationTolerances {
   // status_mismatches for the mismatches tolerated).
   double nudge = 3e-7;
   double chaos_threshold = 1e-4;
+  // Flat directions: a network whose loss and outputs agree but whose parameters
+  // do not may have drifted along a direction in which the loss barely changes (a
+  // saturated hidden unit, the floor of a valley): there nothing pulls float and
+  // double back together, and a saddle escape earlier in the run can have
+  // magnified rounding to ~1e-3 before the drift stopped mattering. Such a network
+  // is compared by function instead of parameters when the straight path from the
+  // reference's final parameters to the candidate's is flat (see
+  // validate.cpp's flat_path: at flat_path_points evenly spaced points along it
+  // the network, evaluated in double, keeps the reference's loss and outputs
+  // within their run tolerances) and no parameter is off by more than
+  // flat_param_factor times its tolerance. The path, not only the end point, must
+  // be flat: a candidate with its hidden units swapped computes the same function
+  // from very different parameters, and its midpoint does not.
+  double flat_param_factor = 10;
+  int flat_path_points = 8;
 };
 
 // The tolerances of a math mode. precise: library exp and IEEE division (on the
@@ -79,6 +94,7 @@ struct NetworkDeviation {
   Status reference_status = Status::max_steps, status = Status::max_steps;
   double reference_loss = 0, loss = 0;
   bool by_status_only = false;
+  bool by_function = false;  // parameters compared along a flat direction
 };
 
 struct ValidationReport {
@@ -88,6 +104,9 @@ struct ValidationReport {
   ValidationTolerances tolerances;
   std::size_t networks = 0;
   std::size_t compared_by_value = 0;
+  // Of those, compared by function: parameters past tolerance along a flat
+  // direction (ValidationTolerances::flat_param_factor), loss and outputs within.
+  std::size_t compared_by_function = 0;
   std::size_t compared_by_status = 0;  // diverged or chaotic in the reference
   std::size_t diverged = 0;            // of those, diverged in the reference
   std::size_t chaotic = 0;             // of those, chaotic (not diverged)
@@ -99,12 +118,15 @@ struct ValidationReport {
   std::size_t status_mismatches_tolerated = 0;
   QuantityDeviation loss{"final loss"}, params{"final parameters"}, outputs{"outputs"},
       steps{"steps to target"}, step_params{"one step: parameters"}, step_loss{"one step: loss"};
+  // The parameters of the networks compared by function, against the flat-direction
+  // limit (flat_param_factor x the parameter tolerance).
+  QuantityDeviation flat_params{"parameters, flat dir."};
   std::vector<NetworkDeviation> worst;  // the networks that differ most, worst first
   double reference_seconds = 0, backend_seconds = 0;
   bool passed = false;
 
   std::vector<const QuantityDeviation*> quantities() const {
-    return {&loss, &params, &outputs, &steps, &step_params, &step_loss};
+    return {&loss, &params, &flat_params, &outputs, &steps, &step_params, &step_loss};
   }
 };
 
