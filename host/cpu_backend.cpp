@@ -79,7 +79,9 @@ struct Context {
 
 // Trains `count` <= kLanes networks (batch indices ids[0..count)) of one kind.
 // Lanes past `count` copy the last network and are inactive from the start.
-template <class Math, int I, int H, int O, int FixedKey>
+// FusedSgd: the kind's steps are plain gradient descent on one sample's gradient
+// (math::fuses_sgd_step), applied by math::sgd_backward_update.
+template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
 void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t* ids, int count) {
   using Net = math::Mlp<I, H, O, P>;
   constexpr int kParams = Net::num_params;
@@ -142,6 +144,10 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   Net grad;
   for (std::int32_t step = 0;; ++step) {
     math::Eval<P> e;
+    // The step's sample and, when fused, its forward pass, kept for the update.
+    P h[H], o[O];
+    const P* x = xs.data();
+    const P* t = ts.data();
     if (kind.online) {
       e = math::evaluate<Math>(net, xs.data(), ts.data(), c.samples, f, g);
       std::array<int, kLanes> sample;
@@ -156,9 +162,18 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
         for (int l = 0; l < kLanes; ++l) buf[l] = c.ts[static_cast<std::size_t>(sample[l]) * O + k];
         t_lane[k] = P::load(buf);
       }
-      math::loss_and_gradient<Math>(net, x_lane, t_lane, 1, f, g, grad);
+      x = x_lane;
+      t = t_lane;
+      if constexpr (FusedSgd) {
+        math::forward<Math>(net, x, f, g, h, o);
+      } else {
+        math::loss_and_gradient<Math>(net, x, t, 1, f, g, grad);
+      }
+    } else if constexpr (FusedSgd) {
+      math::forward<Math>(net, x, f, g, h, o);
+      e = math::sample_eval<O>(o, t);
     } else {
-      e = math::loss_and_gradient<Math>(net, xs.data(), ts.data(), c.samples, f, g, grad);
+      e = math::loss_and_gradient<Math>(net, x, t, c.samples, f, g, grad);
     }
 
     if (curve_every > 0 && step % curve_every == 0) {
@@ -212,13 +227,21 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
     }
 
     if (all_active) {
-      math::update<Math>(net, grad, state, hp);
+      if constexpr (FusedSgd) {
+        math::sgd_backward_update(net, x, t, h, o, f, g, hp.learning_rate, kind.train_biases);
+      } else {
+        math::update<Math>(net, grad, state, hp);
+      }
     } else {
       // Stopped lanes keep their parameters and state, so whatever they held
       // (a diverged lane's NaN) cannot slow or disturb the lanes still training.
       const Net before = net;
       const math::OptState<I, H, O, P> state_before = state;
-      math::update<Math>(net, grad, state, hp);
+      if constexpr (FusedSgd) {
+        math::sgd_backward_update(net, x, t, h, o, f, g, hp.learning_rate, kind.train_biases);
+      } else {
+        math::update<Math>(net, grad, state, hp);
+      }
       for (int q = 0; q < kParams; ++q) {
         net.p[q] = simd::select(active, net.p[q], before.p[q]);
         state.m[q] = simd::select(active, state.m[q], state_before.m[q]);
@@ -234,11 +257,18 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
 
 using BlockFn = void (*)(const Context&, const Kind&, const std::uint32_t*, int);
 
+// The block function of a kind on a dataset of `samples` samples.
 template <class Math, int I, int H, int O>
-BlockFn block_function(int key) {
-  if (key == kSeedKey) return &train_block<Math, I, H, O, kSeedKey>;
-  if (key == kSeedBiasKey) return &train_block<Math, I, H, O, kSeedBiasKey>;
-  return &train_block<Math, I, H, O, kGenericKey>;
+BlockFn block_function(int key, int samples) {
+  const Kind k = kind_of_key(key);
+  // The same choice as math::fuses_sgd_step (k.online already means samples > 1).
+  const bool fused = k.optimizer == Optimizer::sgd && (samples == 1 || k.online);
+  if (key == kSeedKey)
+    return fused ? &train_block<Math, I, H, O, kSeedKey, true> : &train_block<Math, I, H, O, kSeedKey, false>;
+  if (key == kSeedBiasKey)
+    return fused ? &train_block<Math, I, H, O, kSeedBiasKey, true>
+                 : &train_block<Math, I, H, O, kSeedBiasKey, false>;
+  return fused ? &train_block<Math, I, H, O, kGenericKey, true> : &train_block<Math, I, H, O, kGenericKey, false>;
 }
 
 struct Block {
@@ -274,8 +304,8 @@ class CpuBackend : public Backend {
       using Tag = decltype(tag);
       for (int key = 0; key < kNumKinds; ++key) {
         functions[key] =
-            fast ? block_function<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(key)
-                 : block_function<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(key);
+            fast ? block_function<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples)
+                 : block_function<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples);
       }
       return 0;
     });

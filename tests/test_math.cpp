@@ -339,5 +339,113 @@ TEST(MathTrainLoop, OnlineModeDecreasesTheLossOnSeveralSamples) {
   EXPECT_LT(out.loss, 0.5 * before);
 }
 
+// The fused step against loss_and_gradient + update in one number type: the
+// same operations in the same order, so equal values (== also equates the
+// signed zeros the two may differ in).
+template <class T, int I, int H, int O>
+void check_fused_sgd_step(std::mt19937& rng) {
+  using Net = math::Mlp<I, H, O, T>;
+  std::uniform_real_distribution<double> log_lr(std::log(0.01), std::log(5.0));
+  for (Activation f : kActivations) {
+    for (Activation g : kActivations) {
+      for (bool train_biases : {false, true}) {
+        const auto pr = random_problem<I, H, O>(rng, 1, f, g);
+        Net net;
+        for (int q = 0; q < Net::num_params; ++q) net.p[q] = static_cast<T>(pr.net.p[q]);
+        T x[I], t[O];
+        for (int i = 0; i < I; ++i) x[i] = static_cast<T>(pr.xs[i]);
+        for (int k = 0; k < O; ++k) t[k] = static_cast<T>(pr.ts[k]);
+        math::Hyper<T> hp{static_cast<T>(std::exp(log_lr(rng))), T(0), T(0.9), T(0.999), T(1e-8), T(0), 1,
+                          Optimizer::sgd, f, g, Mode::full, train_biases};
+
+        Net unfused = net, grad;
+        math::OptState<I, H, O, T> state;
+        state.reset();
+        const auto e = math::loss_and_gradient<PreciseMath>(unfused, x, t, 1, f, g, grad);
+        math::update<PreciseMath>(unfused, grad, state, hp);
+
+        Net fused = net;
+        T h[H], o[O];
+        math::forward<PreciseMath>(fused, x, f, g, h, o);
+        const auto fused_e = math::sample_eval<O>(o, t);
+        math::sgd_backward_update(fused, x, t, h, o, f, g, hp.learning_rate, train_biases);
+
+        EXPECT_EQ(fused_e.loss, e.loss);
+        EXPECT_EQ(fused_e.abs_error, e.abs_error);
+        for (int q = 0; q < Net::num_params; ++q) {
+          EXPECT_EQ(fused.p[q], unfused.p[q]) << "shape " << I << "-" << H << "-" << O << " param " << q
+                                              << " activations " << to_string(f) << "/" << to_string(g)
+                                              << " train_biases " << train_biases;
+        }
+        if (!train_biases) {
+          for (int q = Net::num_weights; q < Net::num_params; ++q) EXPECT_EQ(fused.p[q], net.p[q]);
+        }
+      }
+    }
+  }
+}
+
+TEST(MathFusedSgd, EqualsLossAndGradientThenUpdateForEveryShapeAndActivationPair) {
+  std::mt19937 rng(4);
+#define MANYNETS_CHECK_SHAPE(I, H, O) \
+  check_fused_sgd_step<float, I, H, O>(rng); \
+  check_fused_sgd_step<double, I, H, O>(rng);
+  MANYNETS_FOR_EACH_SHAPE(MANYNETS_CHECK_SHAPE)
+#undef MANYNETS_CHECK_SHAPE
+}
+
+TEST(MathFusedSgd, TrainLoopChoosesItForOneSampleGradientsOnly) {
+  math::Hyper<float> hp{0.5f, 0.9f, 0.9f, 0.999f, 1e-8f, 0.0f, 1, Optimizer::sgd, Activation::sigmoid,
+                        Activation::sigmoid, Mode::full, true};
+  EXPECT_TRUE(math::fuses_sgd_step(hp, 1));
+  EXPECT_FALSE(math::fuses_sgd_step(hp, 4));  // a mean over samples needs the whole gradient
+  hp.mode = Mode::online;
+  EXPECT_TRUE(math::fuses_sgd_step(hp, 4));
+  EXPECT_TRUE(math::fuses_sgd_step(hp, 1));
+  for (Optimizer opt : {Optimizer::momentum, Optimizer::adam}) {
+    hp.optimizer = opt;
+    EXPECT_FALSE(math::fuses_sgd_step(hp, 1));
+    EXPECT_FALSE(math::fuses_sgd_step(hp, 4));
+  }
+}
+
+// Momentum with coefficient 0 moves parameters by exactly the sgd values
+// (m = 0 * m + g) but trains through loss_and_gradient + update, so a whole
+// float run of train_network on the fused path must match it: every recorded
+// loss, the outcome and the final parameters, in full mode and online.
+TEST(MathFusedSgd, WholeRunsEqualTheUnfusedPathInFloat) {
+  std::mt19937 rng(11);
+  for (Mode mode : {Mode::full, Mode::online}) {
+    for (int samples : {1, 4}) {
+      if (mode == Mode::full && samples > 1) continue;  // not fused: nothing to compare
+      const auto pr = random_problem<2, 3, 2>(rng, samples, Activation::tanh, Activation::sigmoid);
+      math::Mlp<2, 3, 2, float> start;
+      for (int q = 0; q < start.num_params; ++q) start.p[q] = static_cast<float>(pr.net.p[q]);
+      std::vector<float> xs(pr.xs.begin(), pr.xs.end()), ts(pr.ts.begin(), pr.ts.end());
+      math::Hyper<float> hp{1.5f, 0.0f, 0.9f, 0.999f, 1e-8f, 1e-4f, 3000, Optimizer::sgd, Activation::tanh,
+                            Activation::sigmoid, mode, true};
+      auto run = [&](Optimizer opt, std::vector<std::pair<int, double>>& slots, math::Mlp<2, 3, 2, float>& net) {
+        net = start;
+        hp.optimizer = opt;
+        math::OptState<2, 3, 2, float> state;
+        state.reset();
+        return math::train_network<PreciseMath>(net, state, hp, xs.data(), ts.data(), samples, 9, 3, 7,
+                                                CurveLog{&slots});
+      };
+      std::vector<std::pair<int, double>> fused_slots, unfused_slots;
+      math::Mlp<2, 3, 2, float> fused, unfused;
+      const auto a = run(Optimizer::sgd, fused_slots, fused);
+      const auto b = run(Optimizer::momentum, unfused_slots, unfused);
+      EXPECT_EQ(a.steps, b.steps) << "samples " << samples;
+      EXPECT_EQ(a.status, b.status);
+      EXPECT_EQ(a.loss, b.loss);
+      EXPECT_EQ(a.abs_error, b.abs_error);
+      EXPECT_EQ(fused_slots, unfused_slots);
+      for (int q = 0; q < fused.num_params; ++q) EXPECT_EQ(fused.p[q], unfused.p[q]) << "param " << q;
+      EXPECT_GT(a.steps, 10);  // it trained
+    }
+  }
+}
+
 }  // namespace
 }  // namespace manynets

@@ -300,6 +300,54 @@ MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> loss_and_gradient(const Mlp<I, H, O, T>
   return {sum.loss * scale, sum.abs_error * scale};
 }
 
+// ---- plain gradient descent on one sample, fused
+
+// Whether train_network takes a step's gradient from one sample and applies it
+// by plain gradient descent: then sgd_backward_update can replace
+// loss_and_gradient + update.
+template <class T>
+MANYNETS_HD inline bool fuses_sgd_step(const Hyper<T>& hp, int samples) {
+  return hp.optimizer == Optimizer::sgd && (samples == 1 || (hp.mode == Mode::online && samples > 1));
+}
+
+// One plain gradient descent step on one sample's loss, given the sample's
+// forward pass (h, o). It computes what loss_and_gradient(..., samples = 1, ...)
+// followed by update() with Optimizer::sgd computes, with the same operations in
+// the same order for every parameter (only the sign of a parameter moved by an
+// exactly zero step can differ: the unfused gradient adds its terms to +0). It
+// moves each parameter as soon as its gradient is known instead of collecting
+// the whole gradient first, so no gradient array is live: a SIMD number type
+// then keeps half as many vectors busy, and the cpu backend's loop spills less.
+// The hidden deltas read W2 before W2 moves.
+template <int I, int H, int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE void sgd_backward_update(Mlp<I, H, O, T>& net, const T* x, const T* t,
+                                                          const T* h, const T* o, Activation f, Activation g,
+                                                          T learning_rate, bool train_biases) {
+  T delta_o[O];
+  MANYNETS_UNROLL
+  for (int k = 0; k < O; ++k) delta_o[k] = (o[k] - t[k]) * activation_slope(g, o[k]);
+  T delta_h[H];
+  MANYNETS_UNROLL
+  for (int j = 0; j < H; ++j) {
+    T back = T(0);
+    MANYNETS_UNROLL
+    for (int k = 0; k < O; ++k) back += delta_o[k] * net.w2(k, j);
+    delta_h[j] = back * activation_slope(f, h[j]);
+  }
+  MANYNETS_UNROLL
+  for (int k = 0; k < O; ++k) {
+    if (train_biases) net.b2(k) -= learning_rate * delta_o[k];
+    MANYNETS_UNROLL
+    for (int j = 0; j < H; ++j) net.w2(k, j) -= learning_rate * (delta_o[k] * h[j]);
+  }
+  MANYNETS_UNROLL
+  for (int j = 0; j < H; ++j) {
+    if (train_biases) net.b1(j) -= learning_rate * delta_h[j];
+    MANYNETS_UNROLL
+    for (int i = 0; i < I; ++i) net.w1(j, i) -= learning_rate * (delta_h[j] * x[i]);
+  }
+}
+
 // ---- optimizer update
 
 // One update of every trained parameter from the gradient; biases stay as they
@@ -410,23 +458,43 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
                                      const T* xs, const T* ts, int samples, std::uint64_t seed,
                                      std::uint64_t id, std::int32_t curve_every, Record&& record) {
   const bool online = hp.mode == Mode::online && samples > 1;
+  // Plain gradient descent on a one-sample gradient keeps the step's forward
+  // pass (h, o) across the stop test and applies the gradient fused.
+  const bool fused = fuses_sgd_step(hp, samples);
+  const Activation f = hp.hidden_activation, g = hp.output_activation;
   Mlp<I, H, O, T> grad;
   for (std::int32_t step = 0;; ++step) {
     Eval<T> e;
+    T h[H], o[O];
+    const T* x = xs;
+    const T* t = ts;
     if (online) {
-      e = evaluate<Math>(net, xs, ts, samples, hp.hidden_activation, hp.output_activation);
+      e = evaluate<Math>(net, xs, ts, samples, f, g);
       const int s = online_sample(seed, id, step, samples);
-      loss_and_gradient<Math>(net, xs + s * I, ts + s * O, 1, hp.hidden_activation, hp.output_activation,
-                              grad);
+      x = xs + s * I;
+      t = ts + s * O;
+      if (fused) {
+        forward<Math>(net, x, f, g, h, o);
+      } else {
+        loss_and_gradient<Math>(net, x, t, 1, f, g, grad);
+      }
+    } else if (fused) {
+      // One sample: loss_and_gradient's mean over samples is that sample's value.
+      forward<Math>(net, x, f, g, h, o);
+      e = sample_eval<O>(o, t);
     } else {
-      e = loss_and_gradient<Math>(net, xs, ts, samples, hp.hidden_activation, hp.output_activation, grad);
+      e = loss_and_gradient<Math>(net, xs, ts, samples, f, g, grad);
     }
     if (curve_every > 0 && step % curve_every == 0) record(step / curve_every, e.loss, e.abs_error);
 
     Status status;
     if (stops_at(net, e, hp.target_loss, hp.max_steps, step, status))
       return {e.loss, e.abs_error, step, status};
-    update<Math>(net, grad, state, hp);
+    if (fused) {
+      sgd_backward_update(net, x, t, h, o, f, g, hp.learning_rate, hp.train_biases);
+    } else {
+      update<Math>(net, grad, state, hp);
+    }
   }
 }
 
