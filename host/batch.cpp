@@ -2,10 +2,14 @@
 // layout, with the range checks every backend relies on (validate()).
 #include "manynets/batch.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "manynets/error.hpp"
@@ -38,7 +42,71 @@ void check_size(const std::vector<T>& v, std::size_t want, const char* what) {
   }
 }
 
+// The first number in the file at `path` ("max" or a missing file: 0).
+std::size_t number_in_file(const char* path) {
+  std::ifstream in(path);
+  unsigned long long v = 0;
+  return in >> v ? static_cast<std::size_t>(v) : 0;
+}
+
+// MemAvailable of /proc/meminfo in bytes; 0 when unknown.
+std::size_t meminfo_available() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string key; in >> key;) {
+    unsigned long long kib = 0;
+    if (key == "MemAvailable:" && in >> kib) return static_cast<std::size_t>(kib) * 1024;
+    in.ignore(1 << 12, '\n');
+  }
+  return 0;
+}
+
 }  // namespace
+
+std::size_t batch_memory_bytes(std::size_t networks, int params) {
+  // Per network: the Batch's hyperparameters (6 doubles, max_steps, 5 one-byte
+  // codes) and initial parameters; the plan's init, replicate and configuration
+  // index; the Results' parameters, loss, abs error, steps and status; the
+  // summary's per-row copies of loss and steps (~64 bytes over its tables).
+  const double batch = 6 * 8 + 4 + 5 + 8.0 * params;
+  const double plan = 2 + 4 + 8;
+  const double results = 8.0 * params + 8 + 8 + 4 + 1;
+  const double summary = 64;
+  // Half again for the chunk in training, vector growth and the allocator.
+  const double margin = 1.5;
+  return static_cast<std::size_t>(static_cast<double>(networks) * (batch + plan + results + summary) * margin);
+}
+
+std::size_t available_memory_bytes() {
+  if (const char* limit = std::getenv("MANYNETS_MEMORY_LIMIT")) {
+    const std::string text = limit;
+    errno = 0;
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || errno == ERANGE) {
+      throw input_error("MANYNETS_MEMORY_LIMIT must be a whole number of bytes, got '" + text +
+                        "'; unset it to use the memory the machine has");
+    }
+    return static_cast<std::size_t>(v);
+  }
+  std::size_t available = meminfo_available();
+  if (available == 0) {
+    const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) available = static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
+  }
+  // A container's limit is not in /proc/meminfo: cgroup v2, then v1.
+  std::size_t cgroup = number_in_file("/sys/fs/cgroup/memory.max");
+  if (cgroup > 0) {
+    const std::size_t used = number_in_file("/sys/fs/cgroup/memory.current");
+    cgroup = cgroup > used ? cgroup - used : 0;
+  } else {
+    const std::size_t limit = number_in_file("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    const std::size_t used = number_in_file("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+    // v1 reports "no limit" as a number near 2^63.
+    if (limit > 0 && limit < (std::size_t{1} << 60)) cgroup = limit > used ? limit - used : 0;
+  }
+  if (cgroup > 0 && (available == 0 || cgroup < available)) available = cgroup;
+  return available;
+}
 
 Batch::Batch(Shape shape, std::size_t n) : shape_(shape), n_(n) {
   if (shape.inputs < 1 || shape.hidden < 1 || shape.outputs < 1) {

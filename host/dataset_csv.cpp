@@ -21,10 +21,6 @@ namespace manynets {
 
 namespace {
 
-// The largest CSV file read; far more than max_dataset_samples rows of a few
-// numbers need, so a wrong file is refused before it fills memory.
-constexpr std::size_t max_csv_bytes = 64u * 1024 * 1024;
-
 std::string trim(const std::string& s) {
   std::size_t begin = 0, end = s.size();
   while (begin < end && (s[begin] == ' ' || s[begin] == '\t')) ++begin;
@@ -197,7 +193,9 @@ class CsvReader {
       const char* begin = cell.c_str();
       char* end = nullptr;
       const double v = std::strtod(begin, &end);
-      if (end != begin + cell.size()) fail(line, where + "'" + shown(cell) + "' is not a number");
+      if (end != begin + cell.size()) {
+        fail(line, where + "'" + shown(cell) + "' is not a number; write a decimal number such as 0.5");
+      }
       if (!std::isfinite(v)) {
         fail(line, where + "non-finite value '" + shown(cell) + "'; every value must be a finite number");
       }

@@ -1,15 +1,23 @@
 // Running a sweep: each shape's batch is trained in chunks (sub-batches that
 // keep their networks' global ids), sized to take about a second each so the
 // caller can show progress; results are gathered back per group, and the loss
-// curves of the chosen networks are kept.
+// curves of the chosen networks are kept. With a checkpoint directory every
+// completed chunk is saved as a file of its own, and a run of the same plan
+// takes the saved chunks instead of training them again: a network's result
+// depends only on its spec and id, never on the chunk or the run it was in.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "manynets/error.hpp"
 #include "manynets/sweep.hpp"
+#include "manynets/writers.hpp"
 
 namespace manynets {
 
@@ -54,6 +62,282 @@ Batch slice(const Batch& b, std::size_t begin, std::size_t n) {
   return out;
 }
 
+// ---- checkpoints
+//
+// DIR/plan names the plan (a fingerprint of everything a network's result depends
+// on); DIR/chunk-G-BEGIN holds networks BEGIN.. of group G: a header, the result
+// arrays, the curves of the chunk's chosen networks, and a hash of all of it. A
+// chunk is used only when it is whole, of this plan, and overlaps no chunk taken
+// before it; anything else is trained again.
+
+constexpr char plan_magic[] = "manynets sweep checkpoint 1";
+constexpr char chunk_magic[8] = {'M', 'N', 'C', 'H', 'U', 'N', 'K', '1'};
+
+// A 64-bit hash over words (not for security: it tells plans apart and spots a
+// damaged file).
+class Hasher {
+ public:
+  void add(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (; n >= 8; n -= 8, p += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      mix(w);
+    }
+    std::uint64_t tail = n;
+    for (std::size_t k = 0; k < n; ++k) tail |= static_cast<std::uint64_t>(p[k]) << (8 * (k + 1));
+    mix(tail);
+  }
+  template <class T>
+  void add_vector(const std::vector<T>& v) {
+    add_value(v.size());
+    add(v.data(), v.size() * sizeof(T));
+  }
+  template <class T>
+  void add_value(const T& v) {
+    add(&v, sizeof v);
+  }
+  std::uint64_t value() const { return h_; }
+
+ private:
+  void mix(std::uint64_t w) {
+    h_ = (h_ ^ w) * 0xff51afd7ed558ccdULL;
+    h_ ^= h_ >> 32;
+  }
+  std::uint64_t h_ = 0x9e3779b97f4a7c15ULL;
+};
+
+// Everything a network's saved result depends on: the batches (hyperparameters,
+// initial parameters, ids, seed, rule, math mode), the datasets, the backend and
+// which curves are kept how often.
+std::uint64_t plan_fingerprint(const SweepPlan& plan, const std::string& backend, std::int32_t every,
+                               const std::vector<std::uint64_t>& curve_ids) {
+  Hasher h;
+  h.add(plan_magic, sizeof plan_magic);
+  h.add(backend.data(), backend.size());
+  h.add_value(every);
+  h.add_vector(curve_ids);
+  for (const SweepGroup& g : plan.groups) {
+    const Batch& b = g.batch;
+    h.add_value(g.shape);
+    h.add_value(b.size());
+    h.add_value(b.first_id);
+    h.add_value(b.seed);
+    h.add_value(b.rule);
+    h.add_value(b.math_mode);
+    h.add_vector(b.learning_rate);
+    h.add_vector(b.optimizer);
+    h.add_vector(b.momentum);
+    h.add_vector(b.adam_beta1);
+    h.add_vector(b.adam_beta2);
+    h.add_vector(b.adam_epsilon);
+    h.add_vector(b.hidden_activation);
+    h.add_vector(b.output_activation);
+    h.add_vector(b.max_steps);
+    h.add_vector(b.target_loss);
+    h.add_vector(b.train_biases);
+    h.add_vector(b.mode);
+    h.add_vector(b.init_params);
+    h.add_vector(g.data.x);
+    h.add_vector(g.data.t);
+  }
+  return h.value();
+}
+
+// One chunk's results: networks begin .. begin+r.n-1 of group `group`.
+struct Chunk {
+  std::uint32_t group = 0;
+  std::uint64_t begin = 0;
+  Results r;  // params, loss, abs_error, steps, status; no curves
+  std::vector<SweepCurve> curves;
+  double seconds = 0;  // training time
+};
+
+struct ChunkHeader {
+  char magic[8];
+  std::uint64_t plan;
+  std::uint32_t group;
+  std::int32_t params;
+  std::uint64_t begin, n, curves;
+  double seconds;
+};
+
+template <class T>
+void put_bytes(std::string& out, const T* data, std::size_t count) {
+  out.append(reinterpret_cast<const char*>(data), count * sizeof(T));
+}
+
+std::string chunk_bytes(const Chunk& c, std::uint64_t plan) {
+  ChunkHeader h{};
+  std::memcpy(h.magic, chunk_magic, sizeof h.magic);
+  h.plan = plan;
+  h.group = c.group;
+  h.params = c.r.shape.num_params();
+  h.begin = c.begin;
+  h.n = c.r.n;
+  h.curves = c.curves.size();
+  h.seconds = c.seconds;
+  std::string out;
+  put_bytes(out, &h, 1);
+  put_bytes(out, c.r.params.data(), c.r.params.size());
+  put_bytes(out, c.r.loss.data(), c.r.n);
+  put_bytes(out, c.r.abs_error.data(), c.r.n);
+  put_bytes(out, c.r.steps.data(), c.r.n);
+  put_bytes(out, c.r.status.data(), c.r.n);
+  for (const SweepCurve& curve : c.curves) {
+    const std::uint64_t points = curve.loss.size();
+    put_bytes(out, &curve.id, 1);
+    put_bytes(out, &curve.every, 1);
+    put_bytes(out, &points, 1);
+    put_bytes(out, curve.loss.data(), points);
+    put_bytes(out, curve.abs_error.data(), points);
+  }
+  Hasher hash;
+  hash.add(out.data(), out.size());
+  const std::uint64_t sum = hash.value();
+  put_bytes(out, &sum, 1);
+  return out;
+}
+
+// Reads bytes off a file's text, refusing to run past its end.
+class ByteReader {
+ public:
+  explicit ByteReader(const std::string& bytes) : bytes_(bytes) {}
+  template <class T>
+  bool get(T* data, std::size_t count) {
+    if (count > (bytes_.size() - pos_) / sizeof(T)) return false;
+    std::memcpy(static_cast<void*>(data), bytes_.data() + pos_, count * sizeof(T));
+    pos_ += count * sizeof(T);
+    return true;
+  }
+  std::size_t position() const { return pos_; }
+
+ private:
+  const std::string& bytes_;
+  std::size_t pos_ = 0;
+};
+
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return in ? text.str() : std::string();
+}
+
+// The chunk in `bytes`, when it is whole and belongs to `plan`.
+bool parse_chunk(const std::string& bytes, const SweepPlan& plan, std::uint64_t fingerprint, Chunk* c) {
+  if (bytes.size() < sizeof(ChunkHeader) + 8) return false;
+  Hasher hash;
+  hash.add(bytes.data(), bytes.size() - 8);
+  std::uint64_t sum = 0;
+  std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
+  ByteReader in(bytes);
+  ChunkHeader h{};
+  if (sum != hash.value() || !in.get(&h, 1) || std::memcmp(h.magic, chunk_magic, sizeof h.magic) != 0 ||
+      h.plan != fingerprint || h.group >= plan.groups.size()) {
+    return false;
+  }
+  const SweepGroup& g = plan.groups[h.group];
+  if (h.n == 0 || h.begin > g.batch.size() || h.n > g.batch.size() - h.begin ||
+      h.params != g.shape.num_params()) {
+    return false;
+  }
+  c->group = h.group;
+  c->begin = h.begin;
+  c->seconds = h.seconds;
+  c->r.allocate(g.shape, static_cast<std::size_t>(h.n), 0, 0);
+  const std::size_t n = c->r.n;
+  bool ok = in.get(c->r.params.data(), c->r.params.size()) && in.get(c->r.loss.data(), n) &&
+            in.get(c->r.abs_error.data(), n) && in.get(c->r.steps.data(), n) && in.get(c->r.status.data(), n);
+  for (std::uint64_t k = 0; ok && k < h.curves; ++k) {
+    SweepCurve curve;
+    std::uint64_t points = 0;
+    ok = in.get(&curve.id, 1) && in.get(&curve.every, 1) && in.get(&points, 1) &&
+         points <= bytes.size() / 8 && curve.id >= g.batch.first_id + h.begin &&
+         curve.id < g.batch.first_id + h.begin + h.n;
+    if (!ok) break;
+    curve.loss.resize(static_cast<std::size_t>(points));
+    curve.abs_error.resize(static_cast<std::size_t>(points));
+    ok = in.get(curve.loss.data(), curve.loss.size()) && in.get(curve.abs_error.data(), curve.abs_error.size());
+    c->curves.push_back(std::move(curve));
+  }
+  return ok && in.position() == bytes.size() - 8;
+}
+
+bool is_chunk_file(const std::filesystem::directory_entry& e) {
+  const std::string name = e.path().filename().string();
+  return name.rfind("chunk-", 0) == 0 && name.find(".tmp-") == std::string::npos;
+}
+
+// Opens (or starts) the checkpoint of `plan` in `dir` and returns its saved
+// chunks, in group and id order, none overlapping another.
+std::vector<Chunk> open_checkpoint(const std::string& dir, const SweepPlan& plan, std::uint64_t fingerprint) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) {
+    throw runtime_error("cannot create the checkpoint directory '" + dir + "'" +
+                        (ec ? ": " + ec.message() : std::string()) + "; check the output directory");
+  }
+  remove_stale_temporaries(dir);
+  char text[128];
+  std::snprintf(text, sizeof text, "%s\nfingerprint %016llx\n", plan_magic,
+                static_cast<unsigned long long>(fingerprint));
+  const fs::path plan_path = fs::path(dir) / "plan";
+  if (!fs::exists(plan_path)) {
+    // A new checkpoint: chunks of a plan that left no plan file are not ours to keep.
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (is_chunk_file(*it)) fs::remove(it->path(), ec);
+    }
+    write_text_file(plan_path.string(), text);
+    return {};
+  }
+  if (read_bytes(plan_path) != text) {
+    throw input_error("the saved sweep state in '" + dir +
+                      "' belongs to a different sweep (its options, data, backend or curve settings "
+                      "differ); continue it with the same ones, or remove '" +
+                      dir + "' to start again");
+  }
+  std::vector<Chunk> chunks;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    Chunk c;
+    if (is_chunk_file(*it) && parse_chunk(read_bytes(it->path()), plan, fingerprint, &c))
+      chunks.push_back(std::move(c));
+  }
+  std::sort(chunks.begin(), chunks.end(), [](const Chunk& a, const Chunk& b) {
+    return a.group != b.group ? a.group < b.group : a.begin < b.begin;
+  });
+  std::vector<Chunk> kept;
+  for (Chunk& c : chunks) {
+    const bool overlaps = !kept.empty() && kept.back().group == c.group &&
+                          kept.back().begin + kept.back().r.n > c.begin;
+    if (!overlaps) kept.push_back(std::move(c));
+  }
+  return kept;
+}
+
+void save_chunk(const std::string& dir, const Chunk& c, std::uint64_t fingerprint) {
+  const std::string name = "chunk-" + std::to_string(c.group) + "-" + std::to_string(c.begin);
+  write_text_file((std::filesystem::path(dir) / name).string(), chunk_bytes(c, fingerprint));
+}
+
+// Copies a chunk's results into its group's arrays and its curves to the end of `curves`.
+void gather(Chunk&& c, Results& all, std::vector<SweepCurve>& curves, double& net_steps) {
+  const std::size_t begin = static_cast<std::size_t>(c.begin), m = c.r.n, n = all.n;
+  const Results& r = c.r;
+  std::copy(r.loss.begin(), r.loss.end(), all.loss.begin() + static_cast<std::ptrdiff_t>(begin));
+  std::copy(r.abs_error.begin(), r.abs_error.end(), all.abs_error.begin() + static_cast<std::ptrdiff_t>(begin));
+  std::copy(r.steps.begin(), r.steps.end(), all.steps.begin() + static_cast<std::ptrdiff_t>(begin));
+  std::copy(r.status.begin(), r.status.end(), all.status.begin() + static_cast<std::ptrdiff_t>(begin));
+  for (int p = 0; p < r.shape.num_params(); ++p) {
+    std::copy(r.params.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p) * m),
+              r.params.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p + 1) * m),
+              all.params.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p) * n + begin));
+  }
+  for (std::size_t i = 0; i < m; ++i) net_steps += r.steps[i];
+  for (SweepCurve& curve : c.curves) curves.push_back(std::move(curve));
+}
+
 }  // namespace
 
 std::int32_t default_curve_every(std::int32_t longest) {
@@ -72,6 +356,21 @@ std::vector<std::uint64_t> sample_ids(std::size_t networks, std::size_t count) {
   return ids;
 }
 
+std::size_t checkpointed_networks(const std::string& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!is_chunk_file(*it)) continue;
+    const std::string bytes = read_bytes(it->path());
+    ChunkHeader h{};
+    if (bytes.size() >= sizeof h) {
+      std::memcpy(static_cast<void*>(&h), bytes.data(), sizeof h);
+      n += static_cast<std::size_t>(h.n);
+    }
+  }
+  return n;
+}
+
 SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOptions& options) {
   SweepResults out;
   out.backend = backend.name();
@@ -85,19 +384,38 @@ SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOp
   const std::size_t curve_chunk_cap =
       std::max<std::size_t>(1, static_cast<std::size_t>(max_curve_chunk_bytes / (curve_points * 8.0)));
 
+  const bool checkpoint = !options.checkpoint_dir.empty();
+  const std::uint64_t fingerprint = checkpoint ? plan_fingerprint(plan, out.backend, every, curve_ids) : 0;
+  std::vector<Chunk> saved;
+  if (checkpoint) saved = open_checkpoint(options.checkpoint_dir, plan, fingerprint);
+  auto next_saved = saved.begin();
+
   const std::size_t total = plan.networks();
   std::size_t done = 0;
-  const auto start = std::chrono::steady_clock::now();
-  for (const SweepGroup& g : plan.groups) {
+  double seconds = 0;  // training time of every chunk, saved ones included
+  for (const Chunk& c : saved) {
+    done += c.r.n;
+    seconds += c.seconds;
+  }
+  for (std::uint32_t group = 0; group < plan.groups.size(); ++group) {
+    const SweepGroup& g = plan.groups[group];
     const Batch& b = g.batch;
     const std::size_t n = b.size();
     Results all;
     all.allocate(g.shape, n, 0, 0);
     all.backend = out.backend;
-    const int params = b.num_params();
     std::size_t chunk = first_chunk;
     for (std::size_t begin = 0; begin < n;) {
-      std::size_t m = std::min(chunk, n - begin);
+      if (next_saved != saved.end() && next_saved->group == group && next_saved->begin == begin) {
+        begin += next_saved->r.n;
+        gather(std::move(*next_saved), all, out.curves, out.net_steps);
+        ++next_saved;
+        continue;
+      }
+      // Up to the next saved chunk of this group, if any.
+      const std::size_t end =
+          next_saved != saved.end() && next_saved->group == group ? static_cast<std::size_t>(next_saved->begin) : n;
+      std::size_t m = std::min(chunk, end - begin);
       if (options.max_chunk > 0) m = std::min(m, options.max_chunk);
       const std::uint64_t first = b.first_id + begin;
       auto curve_in = std::lower_bound(curve_ids.begin(), curve_ids.end(), first);
@@ -107,50 +425,48 @@ SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOp
       Batch part = slice(b, begin, m);
       part.curve_every = with_curves ? every : 0;
       const auto t0 = std::chrono::steady_clock::now();
-      const Results r = backend.train(part, g.data);
+      Chunk c;
+      c.group = group;
+      c.begin = begin;
+      c.r = backend.train(part, g.data);
       const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const Results& r = c.r;
       if (r.n != m) {
         throw runtime_error("backend " + out.backend + " returned " + std::to_string(r.n) + " results for " +
                             std::to_string(m) + " networks");
       }
-      std::copy(r.loss.begin(), r.loss.end(), all.loss.begin() + static_cast<std::ptrdiff_t>(begin));
-      std::copy(r.abs_error.begin(), r.abs_error.end(),
-                all.abs_error.begin() + static_cast<std::ptrdiff_t>(begin));
-      std::copy(r.steps.begin(), r.steps.end(), all.steps.begin() + static_cast<std::ptrdiff_t>(begin));
-      std::copy(r.status.begin(), r.status.end(), all.status.begin() + static_cast<std::ptrdiff_t>(begin));
-      for (int p = 0; p < params; ++p) {
-        std::copy(r.params.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p) * m),
-                  r.params.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p + 1) * m),
-                  all.params.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p) * n + begin));
-      }
-      for (std::size_t i = 0; i < m; ++i) out.net_steps += r.steps[i];
       for (; with_curves && curve_in != curve_ids.end() && *curve_in < first + m; ++curve_in) {
         const std::size_t i = static_cast<std::size_t>(*curve_in - first);
-        SweepCurve c;
-        c.id = *curve_in;
-        c.every = r.curve_every;
+        SweepCurve curve;
+        curve.id = *curve_in;
+        curve.every = r.curve_every;
         const std::size_t last =
             std::min(r.curve_points, static_cast<std::size_t>(r.steps[i] / r.curve_every) + 1);
         for (std::size_t t = 0; t < last; ++t) {
-          c.loss.push_back(r.curve_loss_at(t, i));
-          c.abs_error.push_back(r.curve_abs_error_at(t, i));
+          curve.loss.push_back(r.curve_loss_at(t, i));
+          curve.abs_error.push_back(r.curve_abs_error_at(t, i));
         }
-        out.curves.push_back(std::move(c));
+        c.curves.push_back(std::move(curve));
       }
+      c.r.curve_every = 0;  // the curves of the chosen networks are kept in c.curves
+      c.r.curve_points = 0;
+      c.r.curve_loss = {};
+      c.r.curve_abs_error = {};
+      c.seconds = took;
+      if (checkpoint) save_chunk(options.checkpoint_dir, c, fingerprint);
+      gather(std::move(c), all, out.curves, out.net_steps);
 
       begin += m;
       done += m;
+      seconds += took;
       const double grow = took > 0 ? chunk_seconds / took : static_cast<double>(max_chunk_growth);
       const double next = static_cast<double>(m) * std::min<double>(grow, max_chunk_growth);
       chunk = std::max<std::size_t>(64, static_cast<std::size_t>(std::min(next, 1e9)));
-      if (options.progress) {
-        options.progress(done, total, out.net_steps,
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      }
+      if (options.progress) options.progress(done, total, out.net_steps, seconds);
     }
     out.results.push_back(std::move(all));
   }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.seconds = seconds;
   return out;
 }
 

@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "manynets/error.hpp"
@@ -22,9 +25,6 @@
 namespace manynets {
 
 namespace {
-
-// The most values one range may expand to.
-constexpr long long max_range_values = 10000000;
 
 std::string in_quotes(const std::string& text) {
   return "'" + text + "'";
@@ -127,6 +127,35 @@ enum Axis : std::uint32_t {
   ax_mode,
   axis_count
 };
+
+// Refuses a sweep whose batches and results would not fit in the memory left,
+// before they are allocated.
+void check_memory(const std::vector<Shape>& shapes, const std::vector<std::size_t>& networks) {
+  std::size_t need = 0, total = 0;
+  for (std::size_t s = 0; s < shapes.size(); ++s) {
+    need += batch_memory_bytes(networks[s], shapes[s].num_params());
+    total += networks[s];
+  }
+  const std::size_t available = available_memory_bytes();
+  if (available == 0 || need <= available) return;
+  // Three significant digits in the largest unit that keeps a whole number.
+  const auto size_text = [](std::size_t bytes) {
+    const double b = static_cast<double>(bytes);
+    const char* unit = b >= 1e9 ? " GB" : b >= 1e6 ? " MB" : " kB";
+    const double scale = b >= 1e9 ? 1e9 : b >= 1e6 ? 1e6 : 1e3;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", b / scale);
+    return text + std::string(unit);
+  };
+  const std::size_t fits =
+      need > 0 ? static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(available) /
+                                          static_cast<double>(need))
+               : total;
+  throw input_error(std::to_string(total) + " networks need about " + size_text(need) +
+                    " of memory, more than the " + size_text(available) +
+                    " available; split the sweep into chunks of at most about " + std::to_string(fits) +
+                    " networks (fewer values, --seeds or --random N per run, each run with its own --out)");
+}
 
 std::int32_t step_count(double v) {
   return static_cast<std::int32_t>(std::llround(std::min<double>(std::max(v, 0.0), max_allowed_steps)));
@@ -279,8 +308,8 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
   }
   if (get("steps", t)) {
     spec.max_steps = parse_number_axis("steps", t);
-    check_axis("steps", t, spec.max_steps, 0, max_allowed_steps, false,
-               "step counts must be from 0 to " + std::to_string(max_allowed_steps));
+    check_axis("steps", t, spec.max_steps, 1, max_allowed_steps, false,
+               "step counts must be from 1 to " + std::to_string(max_allowed_steps));
     if (spec.max_steps.kind == NumberAxis::Kind::list) {
       for (double v : spec.max_steps.values) {
         if (v != std::floor(v))
@@ -327,13 +356,28 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
 
 std::map<std::string, std::string> read_sweep_config(const std::string& path,
                                                      const std::vector<std::string>& known_keys) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw input_error("the config file '" + path + "' is a directory; give --config a JSON file");
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_config_bytes) {
+    throw input_error("the config file '" + path + "' is too large (" + std::to_string(size) +
+                      " bytes, limit " + std::to_string(max_config_bytes) +
+                      "); a config holds a few option texts such as {\"lr\": \"0.1:2:8:log\"}");
+  }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw input_error("cannot read the config file '" + path + "': " + std::strerror(errno) +
+    throw input_error("cannot read the config file '" + path +
+                      "': " + (errno ? std::strerror(errno) : "unknown error") +
                       "; give --config a readable JSON file");
   }
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) {
+    throw input_error("cannot read the config file '" + path + "'; give --config a readable JSON file");
+  }
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.str());
@@ -516,8 +560,9 @@ SweepPlan expand(const SweepSpec& input) {
     return deterministic ? 1 : static_cast<std::size_t>(spec.seeds);
   };
 
-  // Random draws are made once and kept; the grid is decoded again when filling.
-  std::vector<Config> drawn;
+  // Counted first, keeping nothing, so that a sweep too large for memory is
+  // refused before anything is allocated; configurations are decoded (or drawn,
+  // from the same counters) again when filling.
   std::vector<std::size_t> per_shape(spec.shapes.size(), 0);
   std::size_t total = 0;
   for (std::uint64_t c = 0; c < configurations; ++c) {
@@ -526,8 +571,8 @@ SweepPlan expand(const SweepSpec& input) {
     per_shape[cfg.shape] += r;
     total += r;
     if (total > max_sweep_networks) throw too_many();
-    if (spec.random > 0) drawn.push_back(cfg);
   }
+  check_memory(spec.shapes, per_shape);
 
   std::uint64_t next_id = 0;
   for (std::size_t s = 0; s < spec.shapes.size(); ++s) {
@@ -567,7 +612,8 @@ SweepPlan expand(const SweepSpec& input) {
     };
     if (spec.random > 0) {
       for (std::uint64_t c = 0; c < configurations; ++c) {
-        if (drawn[c].shape == s) fill(c, drawn[c]);
+        const Config cfg = random_config(c);
+        if (cfg.shape == s) fill(c, cfg);
       }
     } else {
       const std::uint64_t per = configurations / sizes[ax_shape];

@@ -5,6 +5,7 @@
 #include "manynets/writers.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,16 +67,34 @@ class AtomicFile {
     done(p + s.size());
   }
 
+  // Synced before the rename, and the directory after it, so that even a crash of
+  // the whole machine leaves PATH either as it was or complete.
   std::size_t commit() {
+    finish();
+    publish();
+    sync_directory(fs::path(path_).parent_path().string());
+    return written_;
+  }
+
+  // The two halves of commit(), for writing several files and then renaming them
+  // all at once: finish() writes out and syncs the temporary, publish() renames it.
+  std::size_t finish() {
     flush();
-    const bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
-    const int why = errno;
+    bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
+    int why = errno;
+    if (ok && ::fsync(fileno(file_)) != 0) {
+      ok = false;
+      why = errno;
+    }
     const bool closed = std::fclose(file_) == 0;
+    if (ok && !closed) why = errno;
     file_ = nullptr;
     if (!ok || !closed) fail(std::strerror(why));
+    return written_;
+  }
+  void publish() {
     if (std::rename(tmp_.c_str(), path_.c_str()) != 0) fail(std::strerror(errno));
     committed_ = true;
-    return written_;
   }
 
  private:
@@ -98,6 +117,23 @@ class AtomicFile {
   std::size_t written_ = 0;
   bool committed_ = false;
 };
+
+// Whether `name` is a temporary that a writer of manynets left behind (its
+// writer's process id after ".tmp-"), and that process is gone.
+bool is_stale_temporary(const std::string& name) {
+  const std::size_t at = name.rfind(".tmp-");
+  if (at == std::string::npos || at + 5 >= name.size() ||
+      name.find_first_not_of("0123456789", at + 5) != std::string::npos || name.size() - at > 15) {
+    return false;
+  }
+  const std::string base = name.substr(0, at);
+  const bool ours = base == "runs.csv" || base == "summary.json" || base == "curves.csv" ||
+                    base == ".plot-log" || base.rfind("chunk-", 0) == 0 || base == "plan" ||
+                    base == "sweep.json" ||
+                    (base.size() > 5 && base[0] == '.' && base.compare(base.size() - 4, 4, ".png") == 0);
+  const long pid = std::strtol(name.c_str() + at + 5, nullptr, 10);
+  return ours && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
 
 char* put(char* p, const std::string& s) {
   std::memcpy(p, s.data(), s.size());
@@ -127,7 +163,10 @@ std::string number_text(double v) {
   return std::string(buf, format_double(buf, v));
 }
 
-std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const SweepResults& results) {
+namespace {
+
+// The rows of runs.csv and curves.csv, into an open file.
+void fill_runs_csv(AtomicFile& f, const SweepPlan& plan, const SweepResults& results) {
   int max_weights = 0, max_hidden = 0, max_outputs = 0;
   for (const SweepGroup& g : plan.groups) {
     const Shape s = g.shape;
@@ -137,7 +176,6 @@ std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const
   }
   const int columns = max_weights + max_hidden + max_outputs;
 
-  AtomicFile f(path);
   std::string header = "id";
   for (int h = 0; h < hyperparameter_count; ++h)
     header += std::string(",") + to_string(static_cast<Hyperparameter>(h));
@@ -212,11 +250,9 @@ std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const
       f.done(p);
     }
   }
-  return f.commit();
 }
 
-std::size_t write_curves_csv(const std::string& path, const SweepResults& results) {
-  AtomicFile f(path);
+void fill_curves_csv(AtomicFile& f, const SweepResults& results) {
   f.append("id,step,loss,abs_error\n");
   for (const SweepCurve& c : results.curves) {
     for (std::size_t t = 0; t < c.loss.size(); ++t) {
@@ -232,6 +268,19 @@ std::size_t write_curves_csv(const std::string& path, const SweepResults& result
       f.done(p);
     }
   }
+}
+
+}  // namespace
+
+std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const SweepResults& results) {
+  AtomicFile f(path);
+  fill_runs_csv(f, plan, results);
+  return f.commit();
+}
+
+std::size_t write_curves_csv(const std::string& path, const SweepResults& results) {
+  AtomicFile f(path);
+  fill_curves_csv(f, results);
   return f.commit();
 }
 
@@ -239,6 +288,23 @@ void write_text_file(const std::string& path, const std::string& text) {
   AtomicFile f(path);
   f.append(text);
   f.commit();
+}
+
+void sync_directory(const std::string& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);  // a file system that cannot sync a directory has nothing to lose here
+  ::close(fd);
+}
+
+std::size_t remove_stale_temporaries(const std::string& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (it->is_regular_file(ec) && is_stale_temporary(name) && fs::remove(it->path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 std::vector<std::string> write_sweep_files(const std::string& dir, const SweepPlan& plan,
@@ -252,9 +318,19 @@ std::vector<std::string> write_sweep_files(const std::string& dir, const SweepPl
   }
   std::vector<std::string> files = {join_path(dir, "runs.csv"), join_path(dir, "summary.json"),
                                     join_path(dir, "curves.csv")};
-  write_runs_csv(files[0], plan, results);
-  write_text_file(files[1], summary_json(summary) + "\n");
-  write_curves_csv(files[2], results);
+  // All three are written out before any is renamed, so the moment in which the
+  // directory holds a mixture of old and new files is a few renames long.
+  AtomicFile runs(files[0]), summary_file(files[1]), curves(files[2]);
+  fill_runs_csv(runs, plan, results);
+  summary_file.append(summary_json(summary) + "\n");
+  fill_curves_csv(curves, results);
+  runs.finish();
+  summary_file.finish();
+  curves.finish();
+  runs.publish();
+  summary_file.publish();
+  curves.publish();
+  sync_directory(dir);
   return files;
 }
 

@@ -1,8 +1,9 @@
 // Tests of sweeps: list and range parsing, grid and random expansion (counts,
 // values, log spacing, replicates, ids), config files against option texts,
 // initialisation that does not depend on chunking or batch size, summary
-// statistics on hand-made results, runs.csv/summary.json round trips, and the
-// PNG plots when Debian's python has matplotlib.
+// statistics on hand-made results, checkpoints (saved chunks taken again, damaged
+// ones trained again, another sweep's refused), runs.csv/summary.json round
+// trips, and the PNG plots when Debian's python has matplotlib.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -331,6 +333,126 @@ TEST(SweepInit, ResultsDoNotDependOnChunking) {
       same += c.results[0].status[i] == a.results[0].status[i];
     EXPECT_GE(same, plan.networks() * 9 / 10);
   }
+}
+
+// ---- checkpoints: saved chunks, taken again by a later run
+
+// Passes training on to the reference backend and counts the networks it trained.
+class CountingBackend : public Backend {
+ public:
+  std::string name() const override { return inner_->name(); }
+  Results train(const Batch& batch, const Dataset& data) override {
+    trained += batch.size();
+    return inner_->train(batch, data);
+  }
+  std::size_t trained = 0;
+
+ private:
+  std::unique_ptr<Backend> inner_ = make_backend("reference");
+};
+
+SweepPlan checkpoint_plan(const std::string& lr) {
+  return expand(
+      spec_of({{"preset", "xor"}, {"lr", lr}, {"init", "uniform:1"}, {"seeds", "13"}, {"steps", "200"}}));
+}
+
+void expect_same_results(const SweepResults& a, const SweepResults& b) {
+  ASSERT_EQ(a.results.size(), b.results.size());
+  for (std::size_t g = 0; g < a.results.size(); ++g) {
+    EXPECT_EQ(a.results[g].params, b.results[g].params);
+    EXPECT_EQ(a.results[g].loss, b.results[g].loss);
+    EXPECT_EQ(a.results[g].abs_error, b.results[g].abs_error);
+    EXPECT_EQ(a.results[g].steps, b.results[g].steps);
+    EXPECT_EQ(a.results[g].status, b.results[g].status);
+  }
+  ASSERT_EQ(a.curves.size(), b.curves.size());
+  for (std::size_t k = 0; k < a.curves.size(); ++k) {
+    EXPECT_EQ(a.curves[k].id, b.curves[k].id);
+    EXPECT_EQ(a.curves[k].loss, b.curves[k].loss);
+    EXPECT_EQ(a.curves[k].abs_error, b.curves[k].abs_error);
+  }
+  EXPECT_EQ(a.net_steps, b.net_steps);
+}
+
+std::vector<fs::path> chunk_files(const fs::path& dir) {
+  std::vector<fs::path> chunks;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename().string().rfind("chunk-", 0) == 0) chunks.push_back(e.path());
+  }
+  std::sort(chunks.begin(), chunks.end());
+  return chunks;
+}
+
+TEST(SweepCheckpoint, SavedChunksAreTakenInsteadOfTrainedAndGiveTheSameResults) {
+  const fs::path dir = make_temp_dir();
+  const SweepPlan plan = checkpoint_plan("0.5:4:3");  // 39 networks
+  SweepRunOptions options;
+  options.curve_ids = {0, 20, 38};
+  options.max_chunk = 10;
+  options.checkpoint_dir = (dir / "state").string();
+  CountingBackend first;
+  const SweepResults a = run_sweep(plan, first, options);
+  EXPECT_EQ(first.trained, 39u);
+  EXPECT_EQ(chunk_files(dir / "state").size(), 4u);
+  EXPECT_EQ(checkpointed_networks(options.checkpoint_dir), 39u);
+
+  CountingBackend again;
+  const SweepResults b = run_sweep(plan, again, options);
+  EXPECT_EQ(again.trained, 0u);
+  expect_same_results(a, b);
+
+  // Some chunks gone (as after a kill): only those are trained again.
+  const std::vector<fs::path> chunks = chunk_files(dir / "state");
+  fs::remove(chunks[1]);
+  fs::remove(chunks[3]);
+  CountingBackend resumed;
+  const SweepResults c = run_sweep(plan, resumed, options);
+  EXPECT_GT(resumed.trained, 0u);
+  EXPECT_LT(resumed.trained, 39u);
+  expect_same_results(a, c);
+  fs::remove_all(dir);
+}
+
+TEST(SweepCheckpoint, DamagedChunksAndStaleTemporariesAreNotTaken) {
+  const fs::path dir = make_temp_dir();
+  const SweepPlan plan = checkpoint_plan("0.5:4:3");
+  SweepRunOptions options;
+  options.max_chunk = 10;
+  options.checkpoint_dir = (dir / "state").string();
+  CountingBackend first;
+  const SweepResults a = run_sweep(plan, first, options);
+  const std::vector<fs::path> chunks = chunk_files(dir / "state");
+  ASSERT_EQ(chunks.size(), 4u);
+  // One chunk cut short (a torn write), one with a flipped byte.
+  std::string bytes = read_file(chunks[0]);
+  std::ofstream(chunks[0], std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  bytes = read_file(chunks[2]);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x40);
+  std::ofstream(chunks[2], std::ios::binary) << bytes;
+  // A killed writer's temporary (its process gone) and a stray file.
+  const fs::path stale = dir / "state" / "chunk-0-10.tmp-999999999";
+  std::ofstream(stale) << "partial";
+  CountingBackend resumed;
+  const SweepResults b = run_sweep(plan, resumed, options);
+  EXPECT_EQ(resumed.trained, 20u);
+  expect_same_results(a, b);
+  EXPECT_FALSE(fs::exists(stale));
+  fs::remove_all(dir);
+}
+
+TEST(SweepCheckpoint, StateOfAnotherSweepIsRefused) {
+  const fs::path dir = make_temp_dir();
+  SweepRunOptions options;
+  options.checkpoint_dir = (dir / "state").string();
+  CountingBackend backend;
+  run_sweep(checkpoint_plan("0.5:4:3"), backend, options);
+  expect_input_error([&] { run_sweep(checkpoint_plan("0.5:4:4"), backend, options); },
+                     {"belongs to a different sweep", "state"});
+  SweepRunOptions other_curves = options;
+  other_curves.curve_ids = {5};
+  expect_input_error([&] { run_sweep(checkpoint_plan("0.5:4:3"), backend, other_curves); },
+                     {"belongs to a different sweep"});
+  fs::remove_all(dir);
 }
 
 // ---- summary on hand-made results

@@ -36,7 +36,7 @@ int run_info_command(const InfoOptions& options);
 // `manynets sweep`: a grid or random sweep; the workload options take lists and ranges.
 struct SweepOptions {
   NetworkOptions network;
-  TextOption seeds, random, config, out, curves, curve_every;
+  TextOption seeds, random, config, out, curves, curve_every, resume;
   bool json = false;
 };
 CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options);
@@ -53,8 +53,17 @@ struct SweepJob {
   std::int32_t curve_every = 0;  // 0: about 300 points per curve
   bool json = false;
   std::string title;  // the report's first line; empty: one made from the spec
+  // The option texts that make this sweep (as a --config file holds them), saved
+  // in the output directory's state so that `manynets sweep --resume DIR` can
+  // continue it; `resume` says this run continues the state found there.
+  std::map<std::string, std::string> options;
+  bool resume = false;
 };
 int run_sweep_job(const SweepJob& job);
+
+// Where a sweep writing into `out_dir` keeps the chunks it has trained, and the
+// options that continue it, until its files are complete: DIR/.partial.
+std::string sweep_state_dir(const std::string& out_dir);
 
 // A sweep's option texts keyed as make_sweep_spec reads them: the JSON config
 // file's (when `config` is given; keys outside the spec's and `extra_keys` are

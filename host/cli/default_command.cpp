@@ -21,13 +21,19 @@ constexpr double sweep_target_loss = 1e-4;
 
 int run_default_command() {
   SweepJob job;
-  job.spec.preset = "seed";
-  job.spec.learning_rate = NumberAxis::log(lowest_learning_rate, highest_learning_rate, learning_rate_count);
-  // The example's weights are trained once per rate; uniform:1 256 times, each draw its own.
-  job.spec.inits = {InitSpec{InitSpec::Kind::seed, 1.0}, InitSpec{InitSpec::Kind::uniform, 1.0}};
-  job.spec.seeds = random_initialisations;
-  job.spec.max_steps = NumberAxis::single(sweep_steps);
-  job.spec.target_loss = NumberAxis::single(sweep_target_loss);
+  // Built from option texts, as `manynets sweep` builds it, so that the texts
+  // saved for --resume make exactly this sweep. The example's weights are
+  // trained once per rate; uniform:1 256 times, each draw its own.
+  job.options = {
+      {"preset", "seed"},
+      {"lr", number_text(lowest_learning_rate) + ":" + number_text(highest_learning_rate) + ":" +
+                 std::to_string(learning_rate_count) + ":log"},
+      {"init", "seed,uniform:1"},
+      {"seeds", std::to_string(random_initialisations)},
+      {"steps", std::to_string(sweep_steps)},
+      {"target-loss", number_text(sweep_target_loss)},
+  };
+  job.spec = make_sweep_spec(job.options);
   job.backend = "auto";
   job.out_dir = "manynets-out";
   job.title =

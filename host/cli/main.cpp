@@ -3,6 +3,7 @@
 // 0 ok, 2 bad usage or input, 1 a failure while running.
 #include <CLI/CLI.hpp>
 #include <cctype>
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -107,6 +108,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past the file size limit (ulimit -f) then fails with EFBIG and is
+  // reported like a full disk, instead of killing the process mid-file.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return run(argc, argv);
   } catch (const manynets::Error& e) {

@@ -161,17 +161,19 @@ TrainSpec make_train_spec(const NetworkOptions& o) {
   NetworkConfig& c = spec.config;
   if (o.steps.given()) {
     c.max_steps =
-        static_cast<std::int32_t>(parse_whole_number("--steps", o.steps.value, 0, max_allowed_steps));
+        static_cast<std::int32_t>(parse_whole_number("--steps", o.steps.value, 1, max_allowed_steps));
   }
   if (o.learning_rate.given()) {
     c.learning_rate = parse_number("--lr", o.learning_rate.value);
-    if (c.learning_rate < 0) throw input_error("--lr must be >= 0, got " + o.learning_rate.value);
+    if (c.learning_rate < 0) {
+      throw input_error("--lr must be >= 0, got " + o.learning_rate.value + "; give a learning rate such as 0.5");
+    }
   }
   if (o.optimizer.given()) c.optimizer = parse_optimizer(single_value("--optimizer", o.optimizer.value));
   if (o.momentum.given()) {
     c.momentum = parse_number("--momentum", o.momentum.value);
     if (c.momentum < 0 || c.momentum >= 1) {
-      throw input_error("--momentum must be in [0, 1), got " + o.momentum.value);
+      throw input_error("--momentum must be in [0, 1), got " + o.momentum.value + "; 0.9 is usual");
     }
   }
   if (o.hidden_activation.given()) {
@@ -184,7 +186,10 @@ TrainSpec make_train_spec(const NetworkOptions& o) {
   if (o.seed.given()) spec.seed = parse_unsigned("--seed", o.seed.value);
   if (o.target_loss.given()) {
     c.target_loss = parse_number("--target-loss", o.target_loss.value);
-    if (c.target_loss < 0) throw input_error("--target-loss must be >= 0, got " + o.target_loss.value);
+    if (c.target_loss < 0) {
+      throw input_error("--target-loss must be >= 0, got " + o.target_loss.value +
+                        "; give 0 to train for all --steps");
+    }
   }
   if (o.train_biases.given()) c.train_biases = parse_on_off("--train-biases", o.train_biases.value);
   if (o.mode.given()) c.mode = parse_mode(single_value("--mode", o.mode.value));

@@ -1,7 +1,9 @@
 // `manynets sweep`: builds a SweepSpec from the shared workload options (read as
 // lists and ranges), an optional JSON config file under them, and the sweep's
 // own flags; expands it, trains it in chunks with progress on a terminal, and
-// prints the summary (or its JSON), writing files and plots with --out.
+// prints the summary (or its JSON), writing files and plots with --out. With
+// --out DIR the trained chunks and the options are saved in DIR/.partial until
+// the files are complete, and --resume DIR continues from them.
 // run_sweep_job is also the default job's runner.
 #include <unistd.h>
 
@@ -13,7 +15,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -26,6 +30,77 @@ namespace {
 
 // Keys a config file may hold besides the spec's own.
 const std::vector<std::string> job_keys = {"backend", "threads", "out", "curves", "curve-every"};
+
+// The saved options of an unfinished sweep, in its state directory.
+constexpr char saved_options_name[] = "sweep.json";
+
+std::vector<std::string> config_keys() {
+  std::vector<std::string> keys = sweep_spec_keys();
+  keys.insert(keys.end(), job_keys.begin(), job_keys.end());
+  return keys;
+}
+
+// A JSON object of option texts: what read_sweep_config reads back.
+std::string options_json(const std::map<std::string, std::string>& options) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& kv : options) j[kv.first] = kv.second;
+  return j.dump(2) + "\n";
+}
+
+// The options saved by the unfinished sweep in `dir`, for --resume DIR.
+std::map<std::string, std::string> saved_sweep_options(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path saved = fs::path(sweep_state_dir(dir)) / saved_options_name;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw input_error("--resume: '" + dir +
+                      "' is not a directory; give the --out directory of the sweep to continue");
+  }
+  if (!fs::exists(saved, ec)) {
+    if (fs::exists(fs::path(dir) / "runs.csv", ec) && fs::exists(fs::path(dir) / "summary.json", ec)) {
+      throw input_error("--resume: the sweep in '" + dir +
+                        "' has finished and its files are complete; there is nothing to resume");
+    }
+    throw input_error("--resume: '" + dir + "' holds no unfinished sweep (no " + saved.string() +
+                      "); start the sweep with 'manynets sweep ... --out " + dir + "'");
+  }
+  return read_sweep_config(saved.string(), config_keys());
+}
+
+// Whether two paths name the same directory (either may not exist yet).
+bool same_directory(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool same = fs::equivalent(a, b, ec);
+  if (!ec) return same;
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
+// Most networks per chunk: unbounded unless MANYNETS_MAX_CHUNK says otherwise
+// (chunks are the unit a killed sweep resumes from; tests make them small).
+std::size_t max_chunk_from_environment() {
+  const char* text = std::getenv("MANYNETS_MAX_CHUNK");
+  if (text == nullptr || *text == '\0') return 0;
+  return static_cast<std::size_t>(
+      parse_whole_number("MANYNETS_MAX_CHUNK", text, 1, static_cast<std::int64_t>(max_sweep_networks)));
+}
+
+// Passes training on and counts the networks trained, so that a resumed run can
+// say how many came from the saved chunks instead.
+class CountingBackend : public Backend {
+ public:
+  explicit CountingBackend(Backend& inner) : inner_(inner) {}
+  std::string name() const override { return inner_.name(); }
+  Results train(const Batch& batch, const Dataset& data) override {
+    trained_ += batch.size();
+    return inner_.train(batch, data);
+  }
+  std::size_t trained() const { return trained_; }
+
+ private:
+  Backend& inner_;
+  std::size_t trained_ = 0;
+};
 
 std::string percent(std::size_t part, std::size_t whole) {
   return whole ? format_g(100.0 * static_cast<double>(part) / static_cast<double>(whole), 3) + "%" : "-";
@@ -211,11 +286,15 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options) {
   add(options.curves, "--curves", "loss curves to keep: all, none, K (a sample; default 24) or ids a,b,c",
       "all|K|ids");
   add(options.curve_every, "--curve-every", "record curves every R steps (default: about 300 points)", "R");
+  add(options.resume, "--resume",
+      "finish the sweep a killed or failed run left in DIR (its --out) from its saved chunks", "DIR");
   sweep->add_flag("--json", options.json, "print the summary as one JSON object instead of the report");
   sweep->footer(
       "Lists are a,b,c; ranges a:b:n (n values from a to b, linear; a > b runs downwards) or a:b:n:log.\n"
       "Example: manynets sweep --preset xor --shape 2-2-1 --lr 0.1:8:12:log --init uniform:1 --seeds 500 \\\n"
-      "           --steps 5000 --target-loss 0.01 --out xor-sweep");
+      "           --steps 5000 --target-loss 0.01 --out xor-sweep\n"
+      "With --out DIR, trained chunks are saved in DIR/.partial until the files are complete; if the run\n"
+      "is killed, 'manynets sweep --resume DIR' finishes it with the same options and gives the same files.");
   return sweep;
 }
 
@@ -253,17 +332,45 @@ std::map<std::string, std::string> sweep_option_texts(const NetworkOptions& o,
   return texts;
 }
 
+std::string sweep_state_dir(const std::string& out_dir) {
+  return (std::filesystem::path(out_dir) / ".partial").string();
+}
+
 int run_sweep_command(const SweepOptions& options) {
-  std::map<std::string, std::string> texts = sweep_option_texts(options.network,
-                                                                {{"seeds", &options.seeds},
-                                                                 {"random", &options.random},
-                                                                 {"out", &options.out},
-                                                                 {"curves", &options.curves},
-                                                                 {"curve-every", &options.curve_every}},
-                                                                options.config, job_keys);
+  const std::map<std::string, std::string> given = sweep_option_texts(options.network,
+                                                                      {{"seeds", &options.seeds},
+                                                                       {"random", &options.random},
+                                                                       {"out", &options.out},
+                                                                       {"curves", &options.curves},
+                                                                       {"curve-every", &options.curve_every}},
+                                                                      options.config, job_keys);
+
+  // --resume DIR: the options the sweep in DIR saved, with any given ones on top
+  // (a plan they change is refused when the saved chunks are read).
+  std::map<std::string, std::string> texts;
+  if (options.resume.given()) {
+    const std::string& dir = options.resume.value;
+    if (given.count("out") && !same_directory(given.at("out"), dir)) {
+      throw input_error("--resume " + dir + " continues the sweep writing into " + dir + ", but --out is '" +
+                        given.at("out") + "'; leave out --out");
+    }
+    texts = saved_sweep_options(dir);
+    for (const auto& kv : given) texts[kv.first] = kv.second;
+    texts["out"] = dir;
+  } else {
+    texts = given;
+  }
 
   SweepJob job;
   job.spec = make_sweep_spec(texts);
+  job.resume = options.resume.given();
+  job.options = texts;
+  job.options.erase("out");
+  if (texts.count("data")) {  // a resumed run may start in another directory
+    std::error_code ec;
+    const std::filesystem::path data = std::filesystem::absolute(texts["data"], ec);
+    if (!ec) job.options["data"] = data.string();
+  }
   if (texts.count("backend")) job.backend = texts["backend"];
   if (texts.count("threads")) {
     job.backend_options.threads =
@@ -280,28 +387,55 @@ int run_sweep_command(const SweepOptions& options) {
 }
 
 int run_sweep_job(const SweepJob& job) {
+  namespace fs = std::filesystem;
+  // Every check of the input comes before the output directory is touched.
   const SweepPlan plan = expand(job.spec);
   const std::unique_ptr<Backend> backend = make_backend(job.backend, job.backend_options);
   const std::size_t networks = plan.networks();
-
-  if (!job.out_dir.empty()) {  // fail on an unusable directory before training, not after
-    std::error_code ec;
-    std::filesystem::create_directories(job.out_dir, ec);
-    if (!std::filesystem::is_directory(job.out_dir) || access(job.out_dir.c_str(), W_OK) != 0) {
-      throw input_error("cannot write into the output directory '" + job.out_dir + "'" +
-                        (ec ? ": " + ec.message() : std::string()) + "; give --out a writable directory");
-    }
-  }
-
   SweepRunOptions run;
   run.curve_ids = curve_ids(job.curves, networks);
   run.curve_every = job.curve_every;
+  run.max_chunk = max_chunk_from_environment();
+
+  if (!job.out_dir.empty()) {  // fail on an unusable directory before training, not after
+    std::error_code ec;
+    fs::create_directories(job.out_dir, ec);
+    if (!fs::is_directory(job.out_dir) || access(job.out_dir.c_str(), W_OK) != 0) {
+      throw input_error("cannot write into the output directory '" + job.out_dir + "'" +
+                        (ec ? ": " + ec.message() : std::string()) + "; give --out a writable directory");
+    }
+    remove_stale_temporaries(job.out_dir);
+    run.checkpoint_dir = sweep_state_dir(job.out_dir);
+    if (!job.resume) {
+      if (fs::exists(run.checkpoint_dir, ec)) {
+        std::cerr << "manynets: note: starting over: removed the unfinished sweep left in '" << job.out_dir
+                  << "' (to continue one instead, run 'manynets sweep --resume " << job.out_dir << "')\n";
+        fs::remove_all(run.checkpoint_dir, ec);
+      }
+      fs::create_directories(run.checkpoint_dir, ec);
+      if (ec) {
+        throw runtime_error("cannot create '" + run.checkpoint_dir + "': " + ec.message() +
+                            "; check the --out directory");
+      }
+      // Saved before the first chunk, so every saved chunk can be resumed.
+      std::map<std::string, std::string> saved = job.options;
+      saved["backend"] = backend->name();  // what "auto" chose, so a resumed run matches it
+      write_text_file((fs::path(run.checkpoint_dir) / saved_options_name).string(), options_json(saved));
+    }
+  }
+
   Progress progress(isatty(STDERR_FILENO) != 0);
   run.progress = [&progress](std::size_t done, std::size_t total, double net_steps, double seconds) {
     progress.update(done, total, net_steps, seconds);
   };
-  const SweepResults results = run_sweep(plan, *backend, run);
+  CountingBackend counting(*backend);
+  const SweepResults results = run_sweep(plan, counting, run);
   progress.clear();
+  if (job.resume) {
+    std::cerr << "manynets: note: resumed the sweep in '" << job.out_dir
+              << "': " << networks - std::min(counting.trained(), networks) << " of " << networks
+              << " networks came from its saved chunks\n";
+  }
   const SweepSummary summary = summarize(plan, results);
 
   std::size_t configurations = 0;
@@ -314,6 +448,8 @@ int run_sweep_job(const SweepJob& job) {
   PlotOutcome plots;
   if (!job.out_dir.empty()) {
     files = write_sweep_files(job.out_dir, plan, results, summary);
+    std::error_code ec;  // the files are complete: the saved chunks have done their job
+    fs::remove_all(run.checkpoint_dir, ec);
     plots = make_plots(job.out_dir, default_plot_python(), default_plot_script());
   }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "manynets/limits.hpp"  // max_allowed_steps
 #include "manynets/types.hpp"
 
 namespace manynets {
@@ -26,9 +27,6 @@ struct NetworkConfig {
   bool train_biases = true;
   Mode mode = Mode::full;
 };
-
-// The largest step count a network may be given.
-constexpr std::int32_t max_allowed_steps = 1000000000;
 
 class Batch {
  public:

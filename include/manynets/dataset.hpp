@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "manynets/limits.hpp"  // max_dataset_samples, max_csv_bytes
+
 namespace manynets {
 
 struct Dataset {
@@ -20,9 +22,6 @@ struct Dataset {
   double input(std::size_t s, int i) const { return x[s * static_cast<std::size_t>(inputs) + i]; }
   double target(std::size_t s, int k) const { return t[s * static_cast<std::size_t>(outputs) + k]; }
 };
-
-// The largest dataset manynets accepts (samples), so a wrong file cannot exhaust memory.
-constexpr std::size_t max_dataset_samples = 100000;
 
 // Reads a CSV dataset for a network with `inputs` inputs and `outputs` outputs.
 // The header must be exactly x1..xI,t1..tO (columns in any order); every cell a

@@ -6,6 +6,7 @@
 #include "manynets/dataset.hpp"
 #include "manynets/error.hpp"
 #include "manynets/init.hpp"
+#include "manynets/limits.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/results.hpp"

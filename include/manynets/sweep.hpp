@@ -15,6 +15,7 @@
 #include "manynets/batch.hpp"
 #include "manynets/dataset.hpp"
 #include "manynets/init.hpp"
+#include "manynets/limits.hpp"  // max_sweep_networks
 #include "manynets/results.hpp"
 #include "manynets/types.hpp"
 
@@ -100,9 +101,6 @@ struct SweepPlan {
   std::size_t networks() const;
 };
 
-// The most networks one sweep may have.
-constexpr std::size_t max_sweep_networks = 100000000;
-
 // Resolves the spec against its preset or dataset and expands it: the grid in the
 // order shape, lr, momentum, optimizer, hidden, output activation, init, steps,
 // target loss, biases, mode, replicate (the last varies fastest), or N random
@@ -134,12 +132,26 @@ struct SweepRunOptions {
   std::function<void(std::size_t done, std::size_t total, double net_steps, double seconds)> progress;
   // Upper bound on networks per chunk (0: no bound besides the adaptive size).
   std::size_t max_chunk = 0;
+  // A directory (created if missing) that keeps every completed chunk's results,
+  // each file written to a temporary name, synced and renamed, so a run killed at
+  // any moment leaves only whole chunks. A later run of the same plan on the same
+  // backend with the same curve settings takes the chunks found there instead of
+  // training them again; a directory left by a different sweep is refused with an
+  // invalid_input Error. Empty: nothing is kept. The caller removes the directory
+  // once it has what it needs.
+  std::string checkpoint_dir;
 };
 
 // Trains every group on `backend` in chunks whose size adapts to take about a
 // second each, so progress can be shown; a network's result never depends on the
-// chunk it was in.
+// chunk it was in, so chunks taken from options.checkpoint_dir and chunks trained
+// now give the same SweepResults (except `seconds`, which adds up the chunks'
+// training times, whichever run trained them).
 SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOptions& options = {});
+
+// The networks whose results `dir` (a SweepRunOptions::checkpoint_dir) holds, or
+// 0 when it holds no chunk; for messages and tests.
+std::size_t checkpointed_networks(const std::string& dir);
 
 // The default curve interval: about 300 points over `longest` steps.
 std::int32_t default_curve_every(std::int32_t longest);

@@ -19,8 +19,14 @@ namespace manynets {
 std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const SweepResults& results);
 // curves.csv: id,step,loss,abs_error for every recorded step of every kept curve.
 std::size_t write_curves_csv(const std::string& path, const SweepResults& results);
-// summary.json: summary_json(summary).
+// summary.json: summary_json(summary). Any bytes, written to a temporary name,
+// synced and renamed over `path`; throws a runtime Error when it cannot write.
 void write_text_file(const std::string& path, const std::string& text);
+// Syncs a directory, so that renames into it survive a crash of the machine.
+void sync_directory(const std::string& dir);
+// Removes the temporaries that killed writers left in `dir` (runs.csv.tmp-PID and
+// the like, whose process PID is gone); returns how many.
+std::size_t remove_stale_temporaries(const std::string& dir);
 
 // Writes runs.csv, summary.json and curves.csv into `dir` (created if missing);
 // returns their paths.
