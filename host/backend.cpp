@@ -11,6 +11,7 @@
 #include "manynets/version.hpp"
 
 #if MANYNETS_CUDA_COMPILED
+#include "host/cublas_backend.hpp"
 #include "host/cuda_backend.hpp"
 #endif
 
@@ -30,12 +31,15 @@ const BackendEntry backend_table[] = {
 #if MANYNETS_CUDA_COMPILED
     {"cuda", [](const BackendOptions& o) { return cuda::make_backend(cuda::Kernels::fused, o); }},
     {"cuda-staged", [](const BackendOptions& o) { return cuda::make_backend(cuda::Kernels::staged, o); }},
+    {"cublas", [](const BackendOptions& o) { return cuda::make_cublas_backend(o); }},
 #endif
     {"cpu", [](const BackendOptions& o) { return cpu::make_backend(o); }},
     {"reference", [](const BackendOptions&) { return reference::make_backend(); }},
 };
 
-bool needs_cuda(const std::string& name) { return name == "cuda" || name == "cuda-staged"; }
+bool needs_cuda(const std::string& name) {
+  return name == "cuda" || name == "cuda-staged" || name == "cublas";
+}
 
 }  // namespace
 

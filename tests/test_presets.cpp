@@ -1,6 +1,7 @@
 // Tests of the built-in presets (the worked example's exact numbers, the gate truth
-// tables) and of initialisation: parsing, determinism by network id across batch
-// sizes and chunks, and the distributions of uniform, normal and xavier draws.
+// tables, the generated two-class datasets) and of initialisation: parsing,
+// determinism by network id across batch sizes and chunks, and the distributions
+// of uniform, normal and xavier draws.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "manynets/error.hpp"
 #include "manynets/init.hpp"
 #include "manynets/presets.hpp"
+#include "manynets/reference.hpp"
 
 namespace manynets {
 namespace {
@@ -37,7 +39,7 @@ bool contains(const std::string& s, const std::string& part) {
 // ---- presets
 
 TEST(Presets, NamesAreSeedAndTheGates) {
-  EXPECT_EQ(preset_names(), (std::vector<std::string>{"seed", "xor", "and", "or"}));
+  EXPECT_EQ(preset_names(), (std::vector<std::string>{"seed", "xor", "and", "or", "moons", "circles"}));
   for (const std::string& name : preset_names()) EXPECT_EQ(make_preset(name).name, name);
 }
 
@@ -128,6 +130,134 @@ TEST(Presets, XorDefaultsConvergeInMostRuns) {
   std::size_t converged = 0;
   for (std::size_t i = 0; i < n; ++i) converged += r.status[i] == Status::converged;
   EXPECT_GE(converged, n * 6 / 10) << converged << " of " << n << " converged";
+}
+
+// ---- generated two-class datasets
+
+// Same name, size and seed: the same bits; another seed: other points; a larger
+// dataset starts with the smaller one.
+TEST(TwoClassDatasets, AreSeededAndDeterministic) {
+  for (const char* name : {"moons", "circles"}) {
+    SCOPED_TRACE(name);
+    const Dataset a = make_two_class_dataset(name, 301, 1, 7);
+    const Dataset b = make_two_class_dataset(name, 301, 1, 7);
+    EXPECT_EQ(a.x, b.x);
+    EXPECT_EQ(a.t, b.t);
+    const Dataset other = make_two_class_dataset(name, 301, 1, 8);
+    std::size_t same = 0;
+    for (std::size_t k = 0; k < a.x.size(); ++k) same += a.x[k] == other.x[k];
+    EXPECT_EQ(same, 0u) << "seed 8 repeats points of seed 7";
+    const Dataset larger = make_two_class_dataset(name, 1000, 1, 7);
+    EXPECT_TRUE(std::equal(a.x.begin(), a.x.end(), larger.x.begin()));
+    EXPECT_EQ(make_preset(name).data.x, make_preset(name).data.x);
+    EXPECT_EQ(make_preset(name).data.x, make_two_class_dataset(name, two_class_preset_samples, 1).x);
+  }
+}
+
+// Targets are exactly the classes, alternating and balanced; one-hot with two
+// outputs; the points sit where each class's curve puts them, up to the noise
+// (no point further than 6 standard deviations from its curve).
+TEST(TwoClassDatasets, HoldTwoBalancedClassesOnTheirCurves) {
+  for (const char* name : {"moons", "circles"}) {
+    SCOPED_TRACE(name);
+    const bool moons = std::string(name) == "moons";
+    const double noise = moons ? 0.1 : 0.05;
+    const std::size_t n = 2001;  // odd: class 0 has one more point
+    const Dataset d1 = make_two_class_dataset(name, n, 1);
+    const Dataset d2 = make_two_class_dataset(name, n, 2);
+    ASSERT_EQ(d1.samples(), n);
+    ASSERT_EQ(d2.samples(), n);
+    EXPECT_EQ(d1.inputs, 2);
+    EXPECT_EQ(d1.outputs, 1);
+    EXPECT_EQ(d2.outputs, 2);
+    EXPECT_EQ(d1.x, d2.x);
+    double mean_x = 0, mean_y = 0;
+    std::size_t ones = 0;
+    for (std::size_t s = 0; s < n; ++s) {
+      const int label = static_cast<int>(s % 2);
+      EXPECT_EQ(d1.target(s, 0), label);
+      EXPECT_EQ(d2.target(s, 0), label == 0 ? 1.0 : 0.0);
+      EXPECT_EQ(d2.target(s, 1), label == 0 ? 0.0 : 1.0);
+      ones += d1.target(s, 0) == 1.0;
+      const double x = d1.input(s, 0), y = d1.input(s, 1);
+      mean_x += x / n;
+      mean_y += y / n;
+      double off_curve = 0;  // distance from the class's curve
+      if (moons) {
+        // Undo the centring: class 0 on the upper unit half circle around (0, 0),
+        // class 1 on the lower one around (1, 0.5).
+        const double cx = label == 0 ? 0.0 : 1.0, cy = label == 0 ? 0.0 : 0.5;
+        const double px = x + 0.5 - cx, py = y + 0.25 - cy;
+        off_curve = std::abs(std::hypot(px, py) - 1.0);
+        if ((label == 0 && py < 0) || (label == 1 && py > 0)) off_curve = std::max(off_curve, std::abs(py));
+      } else {
+        off_curve = std::abs(std::hypot(x, y) - (label == 0 ? 1.0 : 0.5));
+      }
+      EXPECT_LE(off_curve, 6 * noise * std::sqrt(2.0)) << "sample " << s;
+    }
+    EXPECT_EQ(ones, n / 2);
+    // Both datasets are centred on the origin: the mean of 2001 points is within
+    // about 3 standard errors (0.02 each) of it.
+    EXPECT_NEAR(mean_x, 0.0, 0.06);
+    EXPECT_NEAR(mean_y, 0.0, 0.06);
+  }
+}
+
+TEST(TwoClassDatasets, BadArgumentsAreInputErrors) {
+  EXPECT_TRUE(contains(input_error_message([] { make_two_class_dataset("spirals", 10, 1); }), "moons"));
+  EXPECT_TRUE(contains(input_error_message([] { make_two_class_dataset("moons", 0, 1); }), "got 0"));
+  EXPECT_TRUE(contains(input_error_message([] { make_two_class_dataset("moons", 100001, 1); }), "100000"));
+  EXPECT_TRUE(contains(input_error_message([] { make_two_class_dataset("circles", 10, 3); }), "got 3"));
+}
+
+TEST(Presets, MoonsAndCirclesAreTwoClassPresetsInEveryTwoInputShape) {
+  for (const char* name : {"moons", "circles"}) {
+    SCOPED_TRACE(name);
+    const Preset p = make_preset(name);
+    EXPECT_EQ(p.name, name);
+    EXPECT_EQ(p.shape, (Shape{2, 3, 1}));
+    EXPECT_EQ(p.data.samples(), two_class_preset_samples);
+    EXPECT_EQ(p.config.mode, Mode::full);
+    for (const Shape shape : {Shape{2, 2, 1}, Shape{2, 2, 2}, Shape{2, 3, 1}}) {
+      const Preset q = make_preset(name, &shape);
+      EXPECT_EQ(q.shape, shape);
+      EXPECT_EQ(q.data.outputs, shape.outputs);
+    }
+    const Shape bad{4, 8, 3};
+    const std::string msg = input_error_message([&] { make_preset(name, &bad); });
+    EXPECT_TRUE(contains(msg, "4-8-3") && contains(msg, "2 inputs")) << msg;
+  }
+}
+
+// The two-class presets' defaults learn their dataset in most initialisations
+// (see presets.cpp): a run stops at the target loss, and the trained network
+// puts at least 90 % of the points on their class's side of 0.5 (3 tanh units
+// separate the noisy moons to about 94 %).
+TEST(Presets, MoonsAndCirclesDefaultsConvergeInMostRuns) {
+  for (const char* name : {"moons", "circles"}) {
+    SCOPED_TRACE(name);
+    const Preset p = make_preset(name);
+    const std::size_t n = 30;
+    Batch batch(p.shape, n);
+    batch.set_config_all(p.config);
+    batch.seed = 2024;
+    initialize(batch, p.init);
+    const Results r = make_backend("reference")->train(batch, p.data);
+    std::size_t converged = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (r.status[i] != Status::converged) continue;
+      ++converged;
+      std::vector<double> params(static_cast<std::size_t>(batch.num_params()));
+      for (int q = 0; q < batch.num_params(); ++q) params[static_cast<std::size_t>(q)] = r.param(i, q);
+      const std::vector<double> out = reference::outputs(p.shape, params.data(), p.config.hidden_activation,
+                                                         p.config.output_activation, p.data);
+      std::size_t right = 0;
+      for (std::size_t s = 0; s < p.data.samples(); ++s)
+        right += (out[s] > 0.5) == (p.data.target(s, 0) == 1.0);
+      EXPECT_GE(right, p.data.samples() * 90 / 100) << "network " << i;
+    }
+    EXPECT_GE(converged, n * 3 / 4) << converged << " of " << n << " converged";
+  }
 }
 
 // ---- init specs

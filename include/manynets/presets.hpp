@@ -1,7 +1,10 @@
-// Built-in workloads: the worked example (`seed`) and the logic gates `xor`,
-// `and`, `or` (2-2-1, or 2-2-2 with one-hot targets).
+// Built-in workloads: the worked example (`seed`), the logic gates `xor`,
+// `and`, `or` (2-2-1, or 2-2-2 with one-hot targets), and the generated
+// two-class datasets `moons` and `circles` (2-H-1, or 2-H-2 with one-hot targets).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,23 @@ std::vector<std::string> preset_names();
 // preset's own default. Throws an invalid_input Error for an unknown name or a
 // shape the preset has no variant for.
 Preset make_preset(const std::string& name, const Shape* shape = nullptr);
+
+// Samples of the `moons` and `circles` presets.
+inline constexpr std::size_t two_class_preset_samples = 200;
+
+// A generated two-class dataset in the plane, `samples` points alternating
+// class 0 and class 1, the same for the same (name, samples, seed) on every
+// machine; a larger dataset starts with the samples of a smaller one.
+// - "moons": two interleaving half circles of radius 1 (class 0 the upper arc,
+//   class 1 the lower one shifted by (1, -0.5)), centred on the origin, with
+//   Gaussian noise of standard deviation 0.1 on each coordinate;
+// - "circles": class 0 on the unit circle, class 1 on the circle of radius 0.5,
+//   noise 0.05.
+// Targets: the class (outputs = 1) or one-hot (outputs = 2: class 0 -> (1, 0)).
+// Throws an invalid_input Error for another name, 0 or more than
+// max_dataset_samples samples, or outputs other than 1 and 2.
+Dataset make_two_class_dataset(const std::string& name, std::size_t samples, int outputs,
+                               std::uint64_t seed = 1);
 
 // The seed sweep, the workload the benchmarks and the peer programs share
 // (shared/peers/README.md): n worked-example networks from the published
