@@ -462,10 +462,12 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
   // pass (h, o) across the stop test and applies the gradient fused.
   const bool fused = fuses_sgd_step(hp, samples);
   const Activation f = hp.hidden_activation, g = hp.output_activation;
-  Mlp<I, H, O, T> grad;
+  // Zeroed although each path writes what it reads (grad unfused, h and o
+  // fused): the compiler cannot see that, and the stores it proves dead go.
+  Mlp<I, H, O, T> grad{};
   for (std::int32_t step = 0;; ++step) {
     Eval<T> e;
-    T h[H], o[O];
+    T h[H] = {}, o[O] = {};
     const T* x = xs;
     const T* t = ts;
     if (online) {
