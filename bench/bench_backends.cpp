@@ -1,0 +1,167 @@
+// Google Benchmark: every backend of this build x every compiled shape x network
+// counts 1e3 ... 1e7 x step counts, through the public API (make_backend), wall
+// time. Items processed = net-steps. Rows that need more memory than the machine
+// can spare skip with the reason, and so do CUDA rows without a device; cases too
+// slow for a backend (the reference at a million networks) are not registered.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "manynets/backend.hpp"
+#include "manynets/init.hpp"
+#include "manynets/presets.hpp"
+#include "manynets/shapes.hpp"
+#include "manynets/version.hpp"
+
+namespace {
+
+using namespace manynets;
+
+// The workload of one shape. 2-2-2 is the seed sweep that `manynets bench`, the
+// other benchmarks and the peer programs share. Other shapes get the same kind of
+// job, generalised: one sample (inputs 0.05, 0.10, ..., targets alternating 0.01
+// and 0.99), the worked example's hyperparameters, learning rates 0.1 ... 2.0,
+// uniform random starts; so a net-step is one forward + backward + update on one
+// sample for every shape, as in the performance model (DESIGN.md).
+struct Workload {
+  Batch batch;
+  Dataset data;
+};
+
+Dataset one_sample_dataset(const Shape& s) {
+  Dataset d;
+  d.name = "one sample, " + to_string(s);
+  d.inputs = s.inputs;
+  d.outputs = s.outputs;
+  for (int i = 0; i < s.inputs; ++i) d.x.push_back(0.05 * (i + 1));
+  for (int k = 0; k < s.outputs; ++k) d.t.push_back(k % 2 == 0 ? 0.01 : 0.99);
+  return d;
+}
+
+Workload make_workload(const Shape& s, std::size_t n, std::int32_t steps) {
+  const Preset seed = make_preset("seed");
+  if (s == seed.shape) return {seed_sweep_batch(n, steps), seed.data};
+  Workload w{Batch(s, n), one_sample_dataset(s)};
+  NetworkConfig c = seed.config;
+  c.max_steps = steps;
+  c.target_loss = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    c.learning_rate = n > 1 ? 0.1 + 1.9 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.5;
+    w.batch.set_config(i, c);
+  }
+  initialize(w.batch, parse_init("uniform:0.5"));
+  return w;
+}
+
+bool is_gpu_backend(const std::string& name) {
+  return name.rfind("cu", 0) == 0;
+}
+
+// Host bytes one network costs while it trains: the Batch's hyperparameters and
+// initial parameters (double), the Results' parameters, losses and steps, and the
+// backend's own float copy of parameters, gradients and optimizer state. An
+// estimate on the high side, so a row skips rather than swaps.
+double host_bytes_per_network(const Shape& s) {
+  const double params = s.num_params();
+  return 128 + params * (8 + 8 + 3 * 4);
+}
+
+double physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? static_cast<double>(pages) * static_cast<double>(page_size) : 0;
+}
+
+// Net-steps of one run above which a backend's case is not registered: the
+// reference runs ~4 M net-steps/s (one double thread) and the cpu backend a few
+// hundred M on a small machine; at these caps no case takes much over ten seconds.
+double max_net_steps(const std::string& backend) {
+  if (backend == "reference") return 1e6;
+  if (is_gpu_backend(backend)) return 1e13;
+  return 1e9;
+}
+
+void run_train(benchmark::State& state, const std::string& backend_name, Shape shape) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto steps = static_cast<std::int32_t>(state.range(1));
+  if (is_gpu_backend(backend_name)) {
+    std::string why;
+    if (cuda_devices(&why).empty()) {
+      state.SkipWithError(("no CUDA device: " + why).c_str());
+      return;
+    }
+  }
+  const double needed = host_bytes_per_network(shape) * static_cast<double>(n);
+  const double memory = physical_memory_bytes();
+  if (memory > 0 && needed > memory / 4) {
+    state.SkipWithError(("needs about " + std::to_string(static_cast<long long>(needed / 1e6)) +
+                         " MB of host memory, more than a quarter of this machine's " +
+                         std::to_string(static_cast<long long>(memory / 1e6)) + " MB")
+                            .c_str());
+    return;
+  }
+  std::unique_ptr<Backend> backend;
+  Workload w;
+  try {
+    backend = make_backend(backend_name);
+    w = make_workload(shape, n, steps);
+    // GPU backends load modules and allocate on their first run; keep that out of
+    // the timing (the CPU backends have nothing to warm).
+    if (is_gpu_backend(backend_name)) backend->train(w.batch, w.data);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  double applied = 0;
+  for (auto _ : state) {
+    Results r = backend->train(w.batch, w.data);
+    applied = 0;
+    for (const std::int32_t s : r.steps) applied += s;
+    benchmark::DoNotOptimize(r.loss.data());
+  }
+  // No network stops early in this workload unless it diverges; count what ran.
+  state.SetItemsProcessed(static_cast<std::int64_t>(applied) * state.iterations());
+  state.counters["net_steps_per_second"] =
+      benchmark::Counter(applied, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(to_string(shape));
+}
+
+void register_all() {
+  const std::vector<long> network_counts = {1000, 10000, 100000, 1000000, 10000000};
+  const std::vector<long> step_counts = {100, 1000};
+  std::vector<Shape> shapes;
+#define MANYNETS_ADD_SHAPE(I, H, O) shapes.push_back(Shape{I, H, O});
+  MANYNETS_FOR_EACH_SHAPE(MANYNETS_ADD_SHAPE)
+#undef MANYNETS_ADD_SHAPE
+  for (const std::string& backend : available_backends()) {
+    for (const Shape& shape : shapes) {
+      const std::string name = "train/" + backend + "/" + to_string(shape);
+      auto* b = benchmark::RegisterBenchmark(
+          name.c_str(), [backend, shape](benchmark::State& state) { run_train(state, backend, shape); });
+      b->ArgNames({"networks", "steps"})->Unit(benchmark::kMillisecond)->UseRealTime();
+      // Work per net-step grows with the activations; the caps count 2-2-2 net-steps.
+      const double scale = (shape.hidden + shape.outputs) / 4.0;
+      for (const long n : network_counts) {
+        for (const long s : step_counts) {
+          if (static_cast<double>(n) * static_cast<double>(s) * scale <= max_net_steps(backend))
+            b->Args({n, s});
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
