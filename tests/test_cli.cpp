@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "manynets/cpu.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -268,6 +269,9 @@ TEST(CliInfo, JsonHasTheDocumentedKeys) {
   EXPECT_NE(std::find(j.at("backends").begin(), j.at("backends").end(), "reference"), j.at("backends").end());
   EXPECT_EQ(j.at("shapes").at(0).get<std::string>(), "2-2-2");
   EXPECT_EQ(j.at("presets").at(0).get<std::string>(), "seed");
+  // The cpu backend's instruction set (built with its own flags), not the CLI's.
+  EXPECT_EQ(j.at("simd").get<std::string>(),
+            manynets::cpu::instruction_set() + " x" + std::to_string(manynets::cpu::vector_width()));
 }
 
 TEST(CliInfo, TextNamesVersionAndBackends) {

@@ -9,27 +9,17 @@
 
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "manynets/cpu.hpp"
 
 namespace manynets {
 namespace cli {
 
 namespace {
 
-// The widest SIMD instruction set this file was compiled for.
-const char* compiled_simd() {
-#if defined(__AVX512F__)
-  return "avx512";
-#elif defined(__AVX2__)
-  return "avx2";
-#elif defined(__AVX__)
-  return "avx";
-#elif defined(__SSE2__)
-  return "sse2";
-#elif defined(__ARM_NEON)
-  return "neon";
-#else
-  return "none";
-#endif
+// What the cpu backend runs on: its instruction set (that file alone is built
+// with MANYNETS_NATIVE's -march=native) and lanes per vector, e.g. "avx512bw x16".
+std::string compiled_simd() {
+  return cpu::instruction_set() + " x" + std::to_string(cpu::vector_width());
 }
 
 std::vector<std::string> shape_list() {
