@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check of the CUDA backends, in one call on a machine with an NVIDIA
-# GPU: the whole test suite (GPU tests included), `manynets validate` for cuda
-# and cuda-staged, compute-sanitizer memcheck and racecheck on a small batch,
+# GPU: the whole test suite (GPU tests included), `manynets validate` for cuda,
+# cuda-staged and cublas, compute-sanitizer memcheck and racecheck on small batches,
 # the CPU-vs-GPU benchmark, and a short table last. Logs go under $OUT (or
 # ./gpu-check-logs). Every step has a timeout, logs, and the script carries on
 # after a failure; the exit status is 1 when any step failed.
@@ -113,17 +113,20 @@ for t in "$bin"/test_*; do
   name="$(basename "$t")"
   step "$name" 240 "$t" --gtest_brief=1
 done
-# With a device only the two no-device tests skip.
-skipped=$(grep -oE '\[  SKIPPED \] [0-9]+ test' "$out/test_cuda_backend.log" 2>/dev/null | grep -oE '[0-9]+' | head -n 1)
-if [ "${skipped:-0}" -gt 2 ]; then
-  echo "test_cuda_backend skipped ${skipped} tests: is the GPU usable? (see its log)" >>"$table"
-  failed=1
-fi
+# With a device only the no-device tests skip (cuBLAS is loaded at run time:
+# a machine without libcublas skips the cublas tests, and says so in the log).
+for t in test_cuda_backend test_cublas_backend; do
+  skipped=$(grep -oE '\[  SKIPPED \] [0-9]+ test' "$out/$t.log" 2>/dev/null | grep -oE '[0-9]+' | head -n 1)
+  if [ "${skipped:-0}" -gt 2 ]; then
+    echo "$t skipped ${skipped} tests: is the GPU (or libcublas) usable? (see its log)" >>"$table"
+    failed=1
+  fi
+done
 
 # manynets validate, once that command exists.
 if "$bin/manynets" validate --help 2>&1 | grep -q -- "--backend"; then
-  for backend in cuda cuda-staged; do
-    for preset in seed xor; do
+  for backend in cuda cuda-staged cublas; do
+    for preset in seed xor moons; do
       step "validate-$backend-$preset" 120 "$bin/manynets" validate --backend "$backend" --preset "$preset"
     done
   done
@@ -136,11 +139,15 @@ if command -v compute-sanitizer >/dev/null 2>&1; then
   small='MathModes/CudaBackendTest.EmptyAndSingleNetworkBatches/*:MathModes/CudaBackendTest.ChunkedRuns*/fast'
   step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/test_cuda_backend" --gtest_filter="$small"
   step racecheck 150 compute-sanitizer --tool racecheck --error-exitcode 3 "$bin/test_cuda_backend" --gtest_filter="$small"
+  step memcheck-cublas 150 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/test_cublas_backend" \
+    --gtest_filter='MathModes/CublasBackendTest.EmptyAndSingleNetworkBatches/*:MathModes/CublasBackendTest.MatchesReferenceAndFusedOnXor/fast'
 else
   echo "compute-sanitizer            (not on this machine)" >>"$table"
 fi
 
-# The CPU-vs-GPU benchmark.
+# The CPU-vs-GPU benchmark: every backend side by side on one batch, then the
+# Google Benchmark suites.
+step bench-backends 180 "$bin/manynets" bench --backends cpu,cuda,cuda-staged,cublas --networks 1000000 --steps 1000 --repeats 3
 step bench_cuda 240 "$bin/bench_cuda" --benchmark_format=console --benchmark_out="$out/bench_cuda.json" \
   --benchmark_out_format=json
 bench_table="$out/bench_table.txt"
