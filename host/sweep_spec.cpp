@@ -26,8 +26,26 @@ namespace manynets {
 
 namespace {
 
+// The text as a message quotes it: line breaks and other control characters
+// written as escapes, so every message stays one line.
 std::string in_quotes(const std::string& text) {
-  return "'" + text + "'";
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += hex;
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
 }
 
 // Splits on ','; an empty cell ("0.1,,0.5" or a trailing comma) is an error.
@@ -381,7 +399,8 @@ std::map<std::string, std::string> read_sweep_config(const std::string& path,
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number past the double range (1e400).
     std::string why = e.what();
     for (char& c : why) c = c == '\n' ? ' ' : c;
     throw input_error("config file '" + path + "' is not valid JSON: " + why);

@@ -206,6 +206,10 @@ TEST(BadInput, ConfigUnreadable) {
   expect_refused("sweep --config " + quoted(dir), "is a directory");
   std::ofstream(dir / "broken.json") << "{\"lr\": ";
   expect_refused("sweep --config " + quoted(dir / "broken.json"), "is not valid JSON");
+  // A number past the double range is nlohmann's out_of_range, not a parse error
+  // (found by tests/fuzz/fuzz_config.cpp).
+  std::ofstream(dir / "overflow.json") << R"({"lr": [0.1, 1e400]})";
+  expect_refused("sweep --config " + quoted(dir / "overflow.json"), "is not valid JSON");
   std::ofstream(dir / "list.json") << "[1, 2]";
   expect_refused("sweep --config " + quoted(dir / "list.json"), "must hold one JSON object");
   std::ofstream(dir / "unknown.json") << R"({"lr": 1, "learning-rate": 2})";

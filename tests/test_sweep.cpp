@@ -97,6 +97,9 @@ TEST(NumberAxis, DescendingRangesRunDownwards) {
 TEST(NumberAxis, MalformedListsAndRangesAreClearInputErrors) {
   expect_input_error([] { parse_number_axis("lr", "a:b:c"); }, {"--lr", "'a:b:c'", "not a finite number"});
   expect_input_error([] { parse_number_axis("lr", "0.1:1:0"); }, {"--lr", "whole number from 1"});
+  // A line break in the text is quoted as an escape: the message stays one line
+  // (found by tests/fuzz/fuzz_sweep_options.cpp).
+  expect_input_error([] { parse_number_axis("lr", "0.1\n,0.2"); }, {"--lr", "'0.1\\n,0.2'"});
   expect_input_error([] { parse_number_axis("lr", "0.1:1:2.5"); }, {"--lr", "whole number"});
   expect_input_error([] { parse_number_axis("lr", "0.1:1"); }, {"--lr", "a:b:n"});
   expect_input_error([] { parse_number_axis("lr", "0.1:1:3:lin"); }, {"--lr", "a:b:n:log"});
