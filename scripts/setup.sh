@@ -2,6 +2,7 @@
 # Installs what manynets needs to build and test, from Debian's packages, when
 # it is missing. Safe to run again: it installs nothing that is already there.
 # The CUDA toolkit is optional (the CUDA backends build when nvcc is found).
+# clang with its runtime libraries builds the libFuzzer targets (tests/fuzz).
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev libxsimd-dev
   python3-matplotlib
+  clang libclang-rt-14-dev
 )
 
 missing=()
