@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "host/cublas_backend.hpp"
+#include "host/cuda_backend.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/layered_kernels.hpp"
 #include "kernels/layered_steps.hpp"
 #include "kernels/staging.hpp"
 #include "manynets/error.hpp"
 #include "manynets/shapes.hpp"
-#include "manynets/version.hpp"
 
 namespace manynets {
 namespace cuda {
@@ -244,15 +244,7 @@ Results CublasBackend::train(const Batch& batch, const Dataset& data) {
 }
 
 std::unique_ptr<Backend> make_cublas_backend(const BackendOptions& options) {
-  std::string why;
-  const std::vector<CudaDevice> devices = cuda_devices(&why);
-  if (devices.empty())
-    throw input_error("no CUDA device is available (" + why + "); use --backend cpu or reference");
-  if (options.device < 0 || static_cast<std::size_t>(options.device) >= devices.size()) {
-    throw input_error("CUDA device " + std::to_string(options.device) + " does not exist; this machine has " +
-                      std::to_string(devices.size()) + " (devices 0 to " +
-                      std::to_string(devices.size() - 1) + ")");
-  }
+  require_device(options);
   const CublasLibrary& library = CublasLibrary::get();
   if (!library.error.empty())
     throw input_error("backend cublas needs cuBLAS: " + library.error + "; install it or use --backend cuda");

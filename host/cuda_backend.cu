@@ -250,7 +250,7 @@ Results CudaBackend::train(const Batch& batch, const Dataset& data) {
   return r;
 }
 
-std::unique_ptr<Backend> make_backend(Kernels kernels, const BackendOptions& options) {
+void require_device(const BackendOptions& options) {
   std::string why;
   const std::vector<CudaDevice> devices = cuda_devices(&why);
   if (devices.empty())
@@ -260,6 +260,10 @@ std::unique_ptr<Backend> make_backend(Kernels kernels, const BackendOptions& opt
                       std::to_string(devices.size()) + " (devices 0 to " +
                       std::to_string(devices.size() - 1) + ")");
   }
+}
+
+std::unique_ptr<Backend> make_backend(Kernels kernels, const BackendOptions& options) {
+  require_device(options);
   return std::make_unique<CudaBackend>(kernels, options);
 }
 

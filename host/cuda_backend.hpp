@@ -36,6 +36,12 @@ class CudaBackend : public Backend {
   RunTimings last_run_;
 };
 
+// Checks that options.device names a usable device before a CUDA backend is
+// built: throws an invalid_input Error "no CUDA device is available (<why>); use
+// --backend cpu or reference" on a machine without one, and one naming the
+// devices when options.device does not exist.
+void require_device(const BackendOptions& options);
+
 // Builds `cuda` or `cuda-staged`. Throws an invalid_input Error "no CUDA device is
 // available (<why>); use --backend cpu or reference" on a machine without a usable
 // device, and one naming the devices when options.device does not exist.

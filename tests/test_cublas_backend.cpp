@@ -19,26 +19,21 @@
 #include "manynets/init.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/version.hpp"
+#include "gpu_tolerances.hpp"
 #include "random_batches.hpp"
 #include "test_util.hpp"
 
 namespace manynets {
 namespace {
 
-// Tolerances, and why (float on the GPU against the double reference):
-// - precise mode: the fused backend's figure (test_cuda_backend.cpp), 1e-3
-//   relative on the final loss of a network that ran out of steps: the layered
-//   path rounds the same float operations, summed in cuBLAS's order.
-constexpr double kPreciseLossTolerance = 1e-3;
-// - fast mode: tanh.approx's error near 2^-11 per call lets a tanh network's
-//   trajectory drift by a few percent of its final loss.
-constexpr double kFastLossTolerance = 5e-2;
-// - a converged network may cross its target a few steps earlier or later in
-//   float: steps agree to 2 % (+2).
-constexpr double kStepsRelativeTolerance = 0.02;
-// - random hyperparameters include chaotic and borderline networks; up to 2 %
-//   may land on another status. Diverged networks: status only.
-constexpr double kStatusMismatchShare = 0.02;
+// The shared GPU tolerances (kPreciseLossTolerance, kFastLossTolerance,
+// kStepsRelativeTolerance, kStatusMismatchShare) are in gpu_tolerances.hpp,
+// with their reasons; this file's own follow.
+using manynets::testing::kFastLossTolerance;
+using manynets::testing::kPreciseLossTolerance;
+using manynets::testing::kStatusMismatchShare;
+using manynets::testing::kStepsRelativeTolerance;
+
 // - cublas against the fused cuda backend: both float, sums in other orders
 //   (GEMMs against a register loop), so the precise-mode figure again.
 // - chunked against whole: cuBLAS may pick another algorithm for another batch
