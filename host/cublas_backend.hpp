@@ -22,6 +22,7 @@ class CublasBackend : public Backend {
   // math.hpp; rule backprop only.
   Results train(const Batch& batch, const Dataset& data) override;
   const RunTimings& last_run() const { return last_run_; }
+  double last_kernel_seconds() const override { return last_run_.kernel_seconds; }
 
  private:
   BackendOptions options_;

@@ -29,6 +29,7 @@ class CudaBackend : public Backend {
   std::string name() const override;
   Results train(const Batch& batch, const Dataset& data) override;
   const RunTimings& last_run() const { return last_run_; }
+  double last_kernel_seconds() const override { return last_run_.kernel_seconds; }
 
  private:
   Kernels kernels_;

@@ -111,13 +111,22 @@ struct BenchResult {
   std::size_t networks = 0;
   std::int32_t steps = 0;
   double net_steps = 0;         // updates applied per run
-  std::vector<double> seconds;  // per timed run
+  std::vector<double> seconds;  // per timed run, wall time
+  // Per timed run, device kernels only (CUDA events); empty on a host backend.
+  std::vector<double> kernel_seconds;
   double median_seconds = 0, median_rate = 0, min_rate = 0, max_rate = 0;
+  double median_kernel_rate = NAN;  // net-steps per second of kernel time
   Ceiling ceiling;
   double fraction() const {
     return ceiling.net_steps_per_second > 0 ? median_rate / ceiling.net_steps_per_second : NAN;
   }
 };
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
@@ -215,18 +224,16 @@ int run_bench_command(const BenchCommandOptions& options) {
       const auto start = std::chrono::steady_clock::now();
       const Results out = backend.train(group.batch, group.data);
       r.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (backend.last_kernel_seconds() >= 0) r.kernel_seconds.push_back(backend.last_kernel_seconds());
       double applied = 0;
       for (std::int32_t s : out.steps) applied += s;
       r.net_steps = applied;
     }
-    std::vector<double> sorted = r.seconds;
-    std::sort(sorted.begin(), sorted.end());
-    r.median_seconds = sorted[sorted.size() / 2];
-    if (sorted.size() % 2 == 0)
-      r.median_seconds = 0.5 * (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]);
+    r.median_seconds = median(r.seconds);
     r.median_rate = r.net_steps / r.median_seconds;
-    r.min_rate = r.net_steps / sorted.back();
-    r.max_rate = r.net_steps / sorted.front();
+    r.min_rate = r.net_steps / *std::max_element(r.seconds.begin(), r.seconds.end());
+    r.max_rate = r.net_steps / *std::min_element(r.seconds.begin(), r.seconds.end());
+    if (!r.kernel_seconds.empty()) r.median_kernel_rate = r.net_steps / median(r.kernel_seconds);
     r.ceiling = ceiling_for(r.backend, group, backend_options.threads, mode);
     results.push_back(r);
   }
@@ -249,6 +256,9 @@ int run_bench_command(const BenchCommandOptions& options) {
            {"min_net_steps_per_second", r.min_rate},
            {"max_net_steps_per_second", r.max_rate},
            {"all_seconds", r.seconds},
+           {"kernel_net_steps_per_second",
+            std::isfinite(r.median_kernel_rate) ? nlohmann::json(r.median_kernel_rate) : nlohmann::json(nullptr)},
+           {"all_kernel_seconds", r.kernel_seconds},
            {"ceiling_net_steps_per_second", r.ceiling.net_steps_per_second > 0
                                                 ? nlohmann::json(r.ceiling.net_steps_per_second)
                                                 : nlohmann::json(nullptr)},
@@ -260,10 +270,12 @@ int run_bench_command(const BenchCommandOptions& options) {
 
   std::cout << "bench: " << plan.workload << ", " << group.batch.size()
             << " networks (learning rates 0.1 ... 2.0) x " << steps << " steps, math " << to_string(mode)
-            << "; median of " << repeats << " timed runs after one warm-up (wall time)\n\n";
+            << "; median of " << repeats
+            << " timed runs after one warm-up (wall time, transfers included; kernels: CUDA-event time of "
+               "the device kernels alone)\n\n";
   std::cout << pad_right("backend", 14) << pad_left("net-steps/s", 14) << pad_left("min", 10)
             << pad_left("max", 10) << pad_left("seconds", 10) << pad_left("ceiling", 10)
-            << pad_left("of ceiling", 12) << "\n";
+            << pad_left("of ceiling", 12) << pad_left("kernels", 12) << "\n";
   for (const BenchResult& r : results) {
     const double f = r.fraction();
     std::cout << pad_right(r.backend, 14) << pad_left(rate_text(r.median_rate), 14)
@@ -272,7 +284,8 @@ int run_bench_command(const BenchCommandOptions& options) {
               << pad_left(
                      r.ceiling.net_steps_per_second > 0 ? rate_text(r.ceiling.net_steps_per_second) : "n/a",
                      10)
-              << pad_left(std::isfinite(f) ? format_g(100 * f, 3) + "%" : "n/a", 12) << "\n";
+              << pad_left(std::isfinite(f) ? format_g(100 * f, 3) + "%" : "n/a", 12)
+              << pad_left(std::isfinite(r.median_kernel_rate) ? rate_text(r.median_kernel_rate) : "-", 12) << "\n";
   }
   std::cout << "\nceilings:\n";
   for (const BenchResult& r : results) std::cout << "  " << r.backend << ": " << r.ceiling.how << "\n";

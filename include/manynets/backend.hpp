@@ -21,6 +21,10 @@ class Backend {
   // shape the backend lacks, a dataset that does not fit the shape, a rule it
   // does not implement) or on a failure while running.
   virtual Results train(const Batch& batch, const Dataset& data) = 0;
+  // Seconds the last train() spent in device kernels, timed with CUDA events
+  // (its wall time adds transfers and host work); negative for a backend that
+  // runs on the host.
+  virtual double last_kernel_seconds() const { return -1; }
 };
 
 // How a backend is set up; each backend reads the fields that concern it.
