@@ -26,26 +26,8 @@ namespace manynets {
 
 namespace {
 
-// The text as a message quotes it: line breaks and other control characters
-// written as escapes, so every message stays one line.
 std::string in_quotes(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += hex;
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
+  return "'" + text + "'";
 }
 
 // Splits on ','; an empty cell ("0.1,,0.5" or a trailing comma) is an error.
