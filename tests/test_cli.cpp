@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -403,6 +404,32 @@ TEST(CliValidate, CpuPassesOnSeedAndXorSweeps) {
   expect_validate_json(xor_json, "cpu");
   EXPECT_EQ(xor_json.at("networks").get<int>(), 60);
   EXPECT_EQ(xor_json.at("compared_by_value").get<int>() + xor_json.at("compared_by_status").get<int>(), 60);
+}
+
+// validate on every fast backend this build has and this machine can run (the
+// reference is what they are compared with); the GPU backends need a device
+// (the test says which it left out).
+TEST(CliValidate, EveryBackendOfTheMachinePasses) {
+  const nlohmann::json info = parse_json(run_manynets("info --json"));
+  const bool device = !info.at("cuda_devices").empty();
+  std::vector<std::string> validated, left_out;
+  for (const nlohmann::json& b : info.at("backends")) {
+    const std::string name = b.get<std::string>();
+    if (name == "auto" || name == "reference") continue;
+    if (name.rfind("cu", 0) == 0 && !device) {
+      left_out.push_back(name);
+      continue;
+    }
+    SCOPED_TRACE(name);
+    expect_validate_json(parse_json(run_manynets("validate --backend " + name + " --json")), name);
+    validated.push_back(name);
+  }
+  EXPECT_NE(std::find(validated.begin(), validated.end(), "cpu"), validated.end());
+  if (!left_out.empty()) {
+    std::string names;
+    for (const std::string& n : left_out) names += " " + n;
+    std::cout << "[   NOTE   ] no CUDA device: not validated:" << names << "\n";
+  }
 }
 
 TEST(CliValidate, InjectedDeviationFailsWithStatusOne) {
