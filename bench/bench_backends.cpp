@@ -1,6 +1,7 @@
 // Google Benchmark: every backend of this build x every compiled shape x network
-// counts 1e3 ... 1e7 x step counts, through the public API (make_backend), wall
-// time. Items processed = net-steps. Rows that need more memory than the machine
+// counts 1e3 ... 1e7 x step counts, and every backend on datasets of 200 ...
+// 20000 samples (samples/*), through the public API (make_backend), wall time.
+// Items processed = net-steps. Rows that need more memory than the machine
 // can spare skip with the reason, and so do CUDA rows without a device; cases too
 // slow for a backend (the reference at a million networks) are not registered.
 #include <benchmark/benchmark.h>
@@ -130,6 +131,54 @@ void run_train(benchmark::State& state, const std::string& backend_name, Shape s
   state.SetLabel(to_string(shape));
 }
 
+// Many samples (issue 9): the moons preset (2-3-1, tanh hidden units) on a
+// moons dataset of `samples` points shared by every network, full batch, no
+// early stop. Where fusion stops paying: every network reads every sample each
+// step, so the fused kernel's per-thread loop grows with the samples while the
+// cublas backend turns them into the GEMMs' N dimension.
+void run_samples(benchmark::State& state, const std::string& backend_name) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto samples = static_cast<std::size_t>(state.range(1));
+  const auto steps = static_cast<std::int32_t>(state.range(2));
+  if (is_gpu_backend(backend_name)) {
+    std::string why;
+    if (cuda_devices(&why).empty()) {
+      state.SkipWithError(("no CUDA device: " + why).c_str());
+      return;
+    }
+  }
+  std::unique_ptr<Backend> backend;
+  Workload w;
+  try {
+    const Preset moons = make_preset("moons");
+    w.data = make_two_class_dataset("moons", samples, moons.shape.outputs);
+    w.batch = Batch(moons.shape, n);
+    NetworkConfig c = moons.config;
+    c.max_steps = steps;
+    c.target_loss = 0;
+    w.batch.set_config_all(c);
+    initialize(w.batch, moons.init);
+    backend = make_backend(backend_name);
+    if (is_gpu_backend(backend_name)) backend->train(w.batch, w.data);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  double applied = 0;
+  for (auto _ : state) {
+    Results r = backend->train(w.batch, w.data);
+    applied = 0;
+    for (const std::int32_t s : r.steps) applied += s;
+    benchmark::DoNotOptimize(r.loss.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(applied) * state.iterations());
+  state.counters["net_steps_per_second"] =
+      benchmark::Counter(applied, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["sample_steps_per_second"] =
+      benchmark::Counter(applied * static_cast<double>(samples), benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel("moons, " + std::to_string(samples) + " samples");
+}
+
 void register_all() {
   const std::vector<long> network_counts = {1000, 10000, 100000, 1000000, 10000000};
   const std::vector<long> step_counts = {100, 1000};
@@ -150,6 +199,18 @@ void register_all() {
           if (static_cast<double>(n) * static_cast<double>(s) * scale <= max_net_steps(backend))
             b->Args({n, s});
         }
+      }
+    }
+    // A net-step on S samples costs about S one-sample net-steps of 2-3-1.
+    const std::string name = "samples/" + backend + "/moons";
+    auto* b = benchmark::RegisterBenchmark(name.c_str(),
+                                           [backend](benchmark::State& state) { run_samples(state, backend); });
+    b->ArgNames({"networks", "samples", "steps"})->Unit(benchmark::kMillisecond)->UseRealTime();
+    for (const long n : {1000L, 10000L, 100000L}) {
+      for (const long samples : {200L, 2000L, 20000L}) {
+        const long steps = 100;
+        if (static_cast<double>(n) * static_cast<double>(samples) * steps <= max_net_steps(backend))
+          b->Args({n, samples, steps});
       }
     }
   }
