@@ -86,16 +86,35 @@ double max_net_steps(const std::string& backend) {
   return 1e9;
 }
 
+// Skips a GPU backend's case, saying why, on a machine without a device.
+bool skipped_without_device(benchmark::State& state, const std::string& backend_name) {
+  std::string why;
+  if (!is_gpu_backend(backend_name) || !cuda_devices(&why).empty()) return false;
+  state.SkipWithError(("no CUDA device: " + why).c_str());
+  return true;
+}
+
+// The timed loop: trains the workload once per iteration; items processed and
+// net_steps_per_second count the steps that ran (no network stops early in
+// these workloads unless it diverges). Returns the net-steps of one run.
+double time_training(benchmark::State& state, Backend& backend, const Workload& w) {
+  double applied = 0;
+  for (auto _ : state) {
+    Results r = backend.train(w.batch, w.data);
+    applied = 0;
+    for (const std::int32_t s : r.steps) applied += s;
+    benchmark::DoNotOptimize(r.loss.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(applied) * state.iterations());
+  state.counters["net_steps_per_second"] =
+      benchmark::Counter(applied, benchmark::Counter::kIsIterationInvariantRate);
+  return applied;
+}
+
 void run_train(benchmark::State& state, const std::string& backend_name, Shape shape) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const auto steps = static_cast<std::int32_t>(state.range(1));
-  if (is_gpu_backend(backend_name)) {
-    std::string why;
-    if (cuda_devices(&why).empty()) {
-      state.SkipWithError(("no CUDA device: " + why).c_str());
-      return;
-    }
-  }
+  if (skipped_without_device(state, backend_name)) return;
   const double needed = host_bytes_per_network(shape) * static_cast<double>(n);
   const double memory = physical_memory_bytes();
   if (memory > 0 && needed > memory / 4) {
@@ -117,17 +136,7 @@ void run_train(benchmark::State& state, const std::string& backend_name, Shape s
     state.SkipWithError(e.what());
     return;
   }
-  double applied = 0;
-  for (auto _ : state) {
-    Results r = backend->train(w.batch, w.data);
-    applied = 0;
-    for (const std::int32_t s : r.steps) applied += s;
-    benchmark::DoNotOptimize(r.loss.data());
-  }
-  // No network stops early in this workload unless it diverges; count what ran.
-  state.SetItemsProcessed(static_cast<std::int64_t>(applied) * state.iterations());
-  state.counters["net_steps_per_second"] =
-      benchmark::Counter(applied, benchmark::Counter::kIsIterationInvariantRate);
+  time_training(state, *backend, w);
   state.SetLabel(to_string(shape));
 }
 
@@ -140,13 +149,7 @@ void run_samples(benchmark::State& state, const std::string& backend_name) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const auto samples = static_cast<std::size_t>(state.range(1));
   const auto steps = static_cast<std::int32_t>(state.range(2));
-  if (is_gpu_backend(backend_name)) {
-    std::string why;
-    if (cuda_devices(&why).empty()) {
-      state.SkipWithError(("no CUDA device: " + why).c_str());
-      return;
-    }
-  }
+  if (skipped_without_device(state, backend_name)) return;
   std::unique_ptr<Backend> backend;
   Workload w;
   try {
@@ -164,16 +167,7 @@ void run_samples(benchmark::State& state, const std::string& backend_name) {
     state.SkipWithError(e.what());
     return;
   }
-  double applied = 0;
-  for (auto _ : state) {
-    Results r = backend->train(w.batch, w.data);
-    applied = 0;
-    for (const std::int32_t s : r.steps) applied += s;
-    benchmark::DoNotOptimize(r.loss.data());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(applied) * state.iterations());
-  state.counters["net_steps_per_second"] =
-      benchmark::Counter(applied, benchmark::Counter::kIsIterationInvariantRate);
+  const double applied = time_training(state, *backend, w);
   state.counters["sample_steps_per_second"] =
       benchmark::Counter(applied * static_cast<double>(samples), benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel("moons, " + std::to_string(samples) + " samples");

@@ -17,7 +17,7 @@
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/version.hpp"
-#include "gpu_tolerances.hpp"
+#include "gpu_test_util.hpp"
 #include "random_batches.hpp"
 #include "test_util.hpp"
 
@@ -25,7 +25,7 @@ namespace manynets {
 namespace {
 
 // The shared GPU tolerances (kPreciseLossTolerance, kFastLossTolerance,
-// kStepsRelativeTolerance, kStatusMismatchShare) are in gpu_tolerances.hpp,
+// kStepsRelativeTolerance, kStatusMismatchShare) are in gpu_test_util.hpp,
 // with their reasons; this file's own follow.
 using manynets::testing::kFastLossTolerance;
 using manynets::testing::kPreciseLossTolerance;
@@ -48,26 +48,8 @@ bool have_device(std::string* why) {
     if (!have_device(&why)) GTEST_SKIP() << "no CUDA device: " << why; \
   } while (0)
 
-Results train_on(const std::string& backend, const Batch& batch, const Dataset& data, BackendOptions o = {}) {
-  return make_backend(backend, o)->train(batch, data);
-}
-
-// The worked example over learning rates 0.05 .. 5 and four initialisations.
-Batch seed_sweep(std::size_t n, std::int32_t steps, MathMode mode) {
-  const Preset seed = make_preset("seed");
-  Batch batch(seed.shape, n);
-  NetworkConfig c = seed.config;
-  c.max_steps = steps;
-  c.target_loss = 1e-4;
-  for (std::size_t i = 0; i < n; ++i) {
-    c.learning_rate = 0.05 * std::pow(100.0, static_cast<double>(i % 50) / 49.0);
-    batch.set_config(i, c);
-  }
-  initialize(batch, parse_init(n > 50 ? "uniform:1" : "seed"));
-  batch.math_mode = mode;
-  batch.curve_every = 100;
-  return batch;
-}
+using manynets::testing::seed_sweep;
+using manynets::testing::train_on;
 
 Batch xor_sweep(std::size_t n, std::int32_t steps, MathMode mode) {
   const Preset xr = make_preset("xor");
