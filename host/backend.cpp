@@ -80,6 +80,12 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOpti
   throw input_error("unknown backend '" + name + "'; use one of " + choices + "auto");
 }
 
+void require_backprop_rule(const std::string& backend, const Batch& batch) {
+  if (batch.rule == Rule::backprop) return;
+  throw input_error("backend " + backend + " implements rule backprop only; got " + to_string(batch.rule) +
+                    " (use --backend reference)");
+}
+
 void check_training_input(const Batch& batch, const Dataset& data) {
   const Shape s = batch.shape();
   const std::string what =

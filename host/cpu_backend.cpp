@@ -289,10 +289,7 @@ class CpuBackend : public Backend {
 
   Results train(const Batch& batch, const Dataset& data) override {
     check_training_input(batch, data);
-    if (batch.rule != Rule::backprop) {
-      throw input_error("the cpu backend implements rule backprop only; use --backend reference for rule " +
-                        std::string(to_string(batch.rule)));
-    }
+    require_backprop_rule(name(), batch);
     Results results;
     results.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
     results.backend = name();

@@ -159,10 +159,7 @@ CublasBackend::CublasBackend(const BackendOptions& options) : options_(options) 
 Results CublasBackend::train(const Batch& batch, const Dataset& data) {
   const auto started = std::chrono::steady_clock::now();
   check_training_input(batch, data);
-  if (batch.rule != Rule::backprop) {
-    throw input_error(std::string("backend cublas implements rule backprop only; got ") +
-                      to_string(batch.rule) + " (use --backend reference)");
-  }
+  require_backprop_rule(name(), batch);
   MANYNETS_CUDA_CHECK(cudaSetDevice(options_.device));
 
   Results r;

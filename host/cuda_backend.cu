@@ -127,10 +127,7 @@ std::string CudaBackend::name() const {
 Results CudaBackend::train(const Batch& batch, const Dataset& data) {
   const auto started = std::chrono::steady_clock::now();
   check_training_input(batch, data);
-  if (batch.rule != Rule::backprop) {
-    throw input_error("backend " + name() + " implements rule backprop only; got " + to_string(batch.rule) +
-                      " (use --backend reference)");
-  }
+  require_backprop_rule(name(), batch);
   MANYNETS_CUDA_CHECK(cudaSetDevice(options_.device));
 
   Results r;

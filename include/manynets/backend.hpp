@@ -51,5 +51,8 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOpti
 // Checks that a batch and a dataset fit each other (shape, sizes, values) and
 // throws an invalid_input Error otherwise; every backend calls it first.
 void check_training_input(const Batch& batch, const Dataset& data);
+// Throws an invalid_input Error naming `backend` when the batch asks for a rule
+// other than backprop (the seed program's rule lives in the reference only).
+void require_backprop_rule(const std::string& backend, const Batch& batch);
 
 }  // namespace manynets
