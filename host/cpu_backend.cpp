@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,17 @@ namespace {
 constexpr int kVectors = MANYNETS_CPU_VECTORS;
 using P = simd::Pack<kVectors>;
 constexpr int kLanes = P::lanes;
+// Steps between the checkpoints a block rewinds to when it finds a lane that
+// diverged since the last one (train_block).
+constexpr std::int32_t kCheckEvery = 32;
+
+// Keeps a step's pieces inline in the step loops, as MANYNETS_MATH_INLINE does
+// for math.hpp: the parameters then stay in registers across them.
+#if defined(__GNUC__)
+#define MANYNETS_INLINE_LAMBDA __attribute__((always_inline))
+#else
+#define MANYNETS_INLINE_LAMBDA
+#endif
 
 // ---- grouping networks into uniform blocks
 
@@ -127,7 +139,6 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
     active_lane[l] = l < count ? 1.0f : 0.0f;
   }
   simd::Mask<kVectors> active = P::load(active_lane) > P(0.0f);
-  bool all_active = count == kLanes;
   auto earliest_budget = [&] {
     std::int32_t m = max_allowed_steps;
     for (int l = 0; l < kLanes; ++l)
@@ -141,15 +152,47 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   P x_lane[I], t_lane[O];
   const std::int32_t curve_every = b.curve_every;
 
+  // The stop rule (math::stops_at's order, lane by lane) is applied in full on
+  // event steps only: step 0, steps that record a curve slot, the earliest step
+  // budget of the active lanes, every kCheckEvery-th step, and any step at which
+  // an active lane's loss is not finite or reaches its target. Other steps test
+  // the loss alone. A parameter that stops being finite never becomes finite
+  // again (every update subtracts from it, and inf - x is inf or NaN), so an
+  // event's test also finds a lane that diverged since the last checkpoint;
+  // the block then rewinds to that checkpoint and replays the steps since,
+  // testing each in full, which finds the step the lane diverged at (the
+  // replay computes the same values). Results are those of testing every step.
+  Net saved_net = net;
+  math::OptState<I, H, O, P> saved_state = state;
+  std::int32_t saved_step = 0;
+  std::int32_t replay_end = -1;    // the steps of a replay, each an event, end here
+  std::int32_t last_checked = -1;  // the last step whose parameters were tested
+  std::int32_t furthest = 0;       // the furthest event step, replays aside
+  std::int32_t event = 0;
+  auto next_event = [&](std::int32_t step) {
+    if (step < replay_end) return step + 1;
+    std::int64_t next = std::min<std::int64_t>(next_budget_end, (step / kCheckEvery + 1) * std::int64_t{kCheckEvery});
+    if (curve_every > 0) next = std::min<std::int64_t>(next, (step / curve_every + 1) * std::int64_t{curve_every});
+    return static_cast<std::int32_t>(next);
+  };
+  const P infinity(std::numeric_limits<float>::infinity());
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+
   Net grad;
-  for (std::int32_t step = 0;; ++step) {
+  // The step's sample and, when fused, its forward pass, kept for the update.
+  struct StepData {
     math::Eval<P> e;
-    // The step's sample and, when fused, its forward pass, kept for the update.
     P h[H], o[O];
-    const P* x = xs.data();
-    const P* t = ts.data();
+    const P* x;
+    const P* t;
+  };
+  // Evaluates the parameters after `step` updates; the abs error is left for
+  // events when it costs a computation of its own.
+  auto evaluate_step = [&](std::int32_t step, StepData& d) MANYNETS_INLINE_LAMBDA {
+    d.x = xs.data();
+    d.t = ts.data();
     if (kind.online) {
-      e = math::evaluate<Math>(net, xs.data(), ts.data(), c.samples, f, g);
+      d.e = math::evaluate<Math>(net, xs.data(), ts.data(), c.samples, f, g);
       std::array<int, kLanes> sample;
       for (int l = 0; l < kLanes; ++l)
         sample[l] =
@@ -162,48 +205,98 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
         for (int l = 0; l < kLanes; ++l) buf[l] = c.ts[static_cast<std::size_t>(sample[l]) * O + k];
         t_lane[k] = P::load(buf);
       }
-      x = x_lane;
-      t = t_lane;
+      d.x = x_lane;
+      d.t = t_lane;
       if constexpr (FusedSgd) {
-        math::forward<Math>(net, x, f, g, h, o);
+        math::forward<Math>(net, d.x, f, g, d.h, d.o);
       } else {
-        math::loss_and_gradient<Math>(net, x, t, 1, f, g, grad);
+        math::loss_and_gradient<Math>(net, d.x, d.t, 1, f, g, grad);
       }
     } else if constexpr (FusedSgd) {
-      math::forward<Math>(net, x, f, g, h, o);
-      e = math::sample_eval<O>(o, t);
+      math::forward<Math>(net, d.x, f, g, d.h, d.o);
+      d.e.loss = math::sample_loss<O>(d.o, d.t);
     } else {
-      e = math::loss_and_gradient<Math>(net, x, t, c.samples, f, g, grad);
+      d.e = math::loss_and_gradient<Math>(net, d.x, d.t, c.samples, f, g, grad);
     }
-
-    if (curve_every > 0 && step % curve_every == 0) {
-      alignas(64) float loss[kLanes], abs_error[kLanes];
-      e.loss.store(loss);
-      e.abs_error.store(abs_error);
-      const std::size_t slot = static_cast<std::size_t>(step / curve_every) * n;
-      for (int l = 0; l < kLanes; ++l) {
-        if (active_lane[l] == 0.0f) continue;
-        r.curve_loss[slot + id[l]] = loss[l];
-        r.curve_abs_error[slot + id[l]] = abs_error[l];
+  };
+  // Applies update step + 1; once some lane has stopped, only to the active
+  // lanes: stopped lanes keep their parameters and state, so whatever they held
+  // (a diverged lane's NaN) cannot slow or disturb the lanes still training.
+  auto update_step = [&](auto every_lane_active, const StepData& d) MANYNETS_INLINE_LAMBDA {
+    const Net before = net;
+    const math::OptState<I, H, O, P> state_before = state;
+    if constexpr (FusedSgd) {
+      math::sgd_backward_update(net, d.x, d.t, d.h, d.o, f, g, hp.learning_rate, kind.train_biases);
+    } else {
+      math::update<Math>(net, grad, state, hp);
+    }
+    if constexpr (!decltype(every_lane_active)::value) {
+      for (int q = 0; q < kParams; ++q) {
+        net.p[q] = simd::select(active, net.p[q], before.p[q]);
+        state.m[q] = simd::select(active, state.m[q], state_before.m[q]);
+        state.v[q] = simd::select(active, state.v[q], state_before.v[q]);
       }
+      state.beta1_power = simd::select(active, state.beta1_power, state_before.beta1_power);
+      state.beta2_power = simd::select(active, state.beta2_power, state_before.beta2_power);
     }
+  };
 
-    // The stopping rule of math::train_network, lane by lane: diverged, then
-    // converged, then out of steps. Lanes that stop write their results here.
-    const P probe = math::divergence_probe(net, e.loss);
-    const simd::Mask<kVectors> stopping = (!simd::is_finite(probe) | (e.loss <= hp.target_loss)) & active;
-    if (simd::any(stopping) || step >= next_budget_end) {
-      alignas(64) float loss[kLanes], abs_error[kLanes], probe_lane[kLanes], target[kLanes];
+  // Runs steps from `step` on until every lane has stopped; while every lane is
+  // active (a separate loop, free of the masking), only until the first stops.
+  std::int32_t step = 0;
+  auto run_steps = [&](auto every_lane_active) {
+    for (;; ++step) {
+      StepData d;
+      evaluate_step(step, d);
+      // The loss is never negative, so "not finite or at most the target" is
+      // "not between the target and infinity".
+      if (step < event && !simd::any(!((d.e.loss > hp.target_loss) & (d.e.loss < infinity)) & active)) {
+        update_step(every_lane_active, d);
+        continue;
+      }
+      math::Eval<P>& e = d.e;
+      if constexpr (FusedSgd) {
+        if (!kind.online) e.abs_error = math::sample_abs_error<O>(d.o, d.t);
+      }
+      furthest = std::max(furthest, step);
+      const simd::Mask<kVectors> finite = simd::is_finite(math::divergence_probe(net, e.loss));
+      // A lane found diverged after untested steps may have diverged at one of them.
+      if (step - 1 > last_checked && simd::any(!finite & active)) {
+        net = saved_net;
+        state = saved_state;
+        replay_end = step;
+        event = saved_step;
+        last_checked = saved_step - 1;
+        step = saved_step - 1;
+        continue;
+      }
+      last_checked = step;
+
+      if (curve_every > 0 && step % curve_every == 0) {
+        alignas(64) float loss[kLanes], abs_error[kLanes];
+        e.loss.store(loss);
+        e.abs_error.store(abs_error);
+        const std::size_t slot = static_cast<std::size_t>(step / curve_every) * n;
+        for (int l = 0; l < kLanes; ++l) {
+          if (active_lane[l] == 0.0f) continue;
+          r.curve_loss[slot + id[l]] = loss[l];
+          r.curve_abs_error[slot + id[l]] = abs_error[l];
+        }
+      }
+
+      // Lanes that stop write their results here.
+      alignas(64) float loss[kLanes], abs_error[kLanes], finite_lane[kLanes], target[kLanes];
       alignas(64) float params[kParams][kLanes];
       e.loss.store(loss);
       e.abs_error.store(abs_error);
-      probe.store(probe_lane);
+      simd::select(finite, P(1.0f), P(0.0f)).store(finite_lane);
       hp.target_loss.store(target);
       for (int q = 0; q < kParams; ++q) net.p[q].store(params[q]);
+      bool stopped = false;
       for (int l = 0; l < kLanes; ++l) {
         if (active_lane[l] == 0.0f) continue;
         Status status;
-        if (!std::isfinite(probe_lane[l])) {
+        if (finite_lane[l] == 0.0f) {
           status = Status::diverged;
         } else if (loss[l] <= target[l]) {
           status = Status::converged;
@@ -218,39 +311,38 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
         r.abs_error[i] = abs_error[l];
         r.steps[i] = step;
         r.status[i] = status;
+        // Slots recorded before a replay found that this lane had stopped earlier.
+        if (curve_every > 0) {
+          for (std::int32_t slot = step / curve_every + 1; slot <= furthest / curve_every; ++slot) {
+            r.curve_loss[static_cast<std::size_t>(slot) * n + i] = nan;
+            r.curve_abs_error[static_cast<std::size_t>(slot) * n + i] = nan;
+          }
+        }
         active_lane[l] = 0.0f;
+        stopped = true;
       }
-      active = P::load(active_lane) > P(0.0f);
-      all_active = false;
-      next_budget_end = earliest_budget();
-      if (!simd::any(active)) return;
+      if (stopped) {
+        active = P::load(active_lane) > P(0.0f);
+        next_budget_end = earliest_budget();
+        if (!simd::any(active)) return;
+      }
+      // Every active lane is finite here, so this is a step to rewind to.
+      if (step % kCheckEvery == 0) {
+        saved_net = net;
+        saved_state = state;
+        saved_step = step;
+      }
+      event = next_event(step);
+      // This step's update is the masked loop's to apply.
+      if (decltype(every_lane_active)::value && stopped) return;
+      update_step(every_lane_active, d);
     }
-
-    if (all_active) {
-      if constexpr (FusedSgd) {
-        math::sgd_backward_update(net, x, t, h, o, f, g, hp.learning_rate, kind.train_biases);
-      } else {
-        math::update<Math>(net, grad, state, hp);
-      }
-    } else {
-      // Stopped lanes keep their parameters and state, so whatever they held
-      // (a diverged lane's NaN) cannot slow or disturb the lanes still training.
-      const Net before = net;
-      const math::OptState<I, H, O, P> state_before = state;
-      if constexpr (FusedSgd) {
-        math::sgd_backward_update(net, x, t, h, o, f, g, hp.learning_rate, kind.train_biases);
-      } else {
-        math::update<Math>(net, grad, state, hp);
-      }
-      for (int q = 0; q < kParams; ++q) {
-        net.p[q] = simd::select(active, net.p[q], before.p[q]);
-        state.m[q] = simd::select(active, state.m[q], state_before.m[q]);
-        state.v[q] = simd::select(active, state.v[q], state_before.v[q]);
-      }
-      state.beta1_power = simd::select(active, state.beta1_power, state_before.beta1_power);
-      state.beta2_power = simd::select(active, state.beta2_power, state_before.beta2_power);
-    }
+  };
+  if (count == kLanes) {
+    run_steps(std::true_type{});
+    if (!simd::any(active)) return;
   }
+  run_steps(std::false_type{});
 }
 
 // ---- chunks, threads and dispatch

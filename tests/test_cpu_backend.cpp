@@ -309,6 +309,60 @@ TEST(CpuBackend, ADivergingNetworkLeavesItsBlockMatesBitIdentical) {
   EXPECT_EQ(expect_matches_reference(wild, seed.data, b, "wild"), wild.size() - 1);
 }
 
+// Between checkpoints the block tests only the loss; a lane whose parameters
+// went infinite while its loss stayed finite is found later and its block
+// replayed from the checkpoint. Recording a curve point at every step tests
+// every step in full, with no replay: both runs must give the same bits, and
+// the curve recorded every 7th step (events and replays mixed) must read as
+// every 7th point of the every-step curve, NaN after each network's stop.
+TEST(CpuBackend, DivergenceFoundAfterUntestedStepsIsReportedAtItsFirstStep) {
+  const Preset seed = make_preset("seed");
+  Batch batch = seed_sweep(150, 400);  // several blocks, a partial last one
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch.optimizer[i] = Optimizer::adam;
+    // Adam moves every parameter by about the learning rate per step, so
+    // 1e38 overflows float within a few steps; the saturated output sigmoids
+    // keep the loss finite meanwhile.
+    batch.learning_rate[i] = i % 3 == 1 ? 1e38 : 0.01 * static_cast<double>(1 + i % 7);
+    if (i % 3 == 1) batch.hidden_activation[i] = i % 2 == 0 ? Activation::tanh : Activation::identity;
+    batch.max_steps[i] = 300 + static_cast<std::int32_t>(i % 50);
+  }
+  Batch every_step = batch;
+  every_step.curve_every = 1;
+  Batch every_seventh = batch;
+  every_seventh.curve_every = 7;
+  const Results sparse = train_cpu(batch, seed.data, 2);
+  const Results dense = train_cpu(every_step, seed.data, 2);
+  const Results mixed = train_cpu(every_seventh, seed.data, 1);
+
+  std::size_t found_late = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    SCOPED_TRACE("network " + std::to_string(i));
+    EXPECT_EQ(sparse.status[i], dense.status[i]);
+    EXPECT_EQ(sparse.steps[i], dense.steps[i]);
+    EXPECT_EQ(mixed.status[i], dense.status[i]);
+    EXPECT_EQ(mixed.steps[i], dense.steps[i]);
+    for (const Results* r : {&sparse, &mixed}) {
+      EXPECT_EQ(std::memcmp(&r->loss[i], &dense.loss[i], sizeof(float)), 0);
+      EXPECT_EQ(std::memcmp(&r->abs_error[i], &dense.abs_error[i], sizeof(float)), 0);
+      for (int q = 0; q < batch.num_params(); ++q) {
+        const float a = r->param(i, q), b = dense.param(i, q);
+        EXPECT_TRUE(std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b))) << "param " << q;
+      }
+    }
+    for (std::size_t t = 0; t < mixed.curve_points; ++t) {
+      const float a = mixed.curve_loss_at(t, i), b = dense.curve_loss_at(7 * t, i);
+      EXPECT_TRUE(std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b))) << "slot " << t;
+    }
+    if (i % 3 == 1) {
+      EXPECT_EQ(dense.status[i], Status::diverged);
+      if (dense.status[i] == Status::diverged && std::isfinite(dense.loss[i])) ++found_late;
+    }
+  }
+  // The case the replay exists for happened: diverged with a finite loss.
+  EXPECT_GE(found_late, 10u);
+}
+
 TEST(CpuBackend, EarlyStoppedLanesStopAtTheirOwnStep) {
   const Preset seed = make_preset("seed");
   Batch batch = seed_sweep(24 + 5, 3000);

@@ -299,6 +299,29 @@ TEST(MathTrainLoop, MarksDivergenceAtTheStepItHappens) {
   for (std::size_t t = 0; t + 1 < slots.size(); ++t) EXPECT_TRUE(std::isfinite(slots[t].second));
 }
 
+TEST(MathTrainLoop, DivergenceTestIsExactlyLossOrAParameterNotFinite) {
+  using Net = math::Mlp<2, 2, 2, float>;
+  Net net;
+  // Finite values whose sum overflows float: not diverged.
+  for (int q = 0; q < Net::num_params; ++q) net.p[q] = 3e38f;
+  EXPECT_TRUE(std::isfinite(math::divergence_probe(net, 3e38f)));
+  math::Eval<float> e{0.5f, 0.5f};
+  Status why = Status::max_steps;
+  EXPECT_FALSE(math::stops_at(net, e, 0.0f, 10, 3, why));
+  // One value not finite, wherever it is: diverged.
+  for (const float bad : {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                          std::numeric_limits<float>::quiet_NaN()}) {
+    EXPECT_FALSE(std::isfinite(math::divergence_probe(net, bad)));
+    for (int q = 0; q < Net::num_params; ++q) {
+      Net one = net;
+      one.p[q] = bad;
+      EXPECT_FALSE(std::isfinite(math::divergence_probe(one, 0.5f))) << "parameter " << q;
+      EXPECT_TRUE(math::stops_at(one, e, 0.0f, 10, 3, why));
+      EXPECT_EQ(why, Status::diverged);
+    }
+  }
+}
+
 TEST(MathTrainLoop, OnlineWithOneSampleEqualsFullBatch) {
   WorkedExample full, online;
   online.hp.mode = Mode::online;

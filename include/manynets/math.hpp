@@ -231,6 +231,28 @@ MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> sample_eval(const T* o, const T* t) {
   return e;
 }
 
+// sample_eval's loss alone, the same value: for a loop that needs the abs
+// error only on the steps it records or stops at.
+template <int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T sample_loss(const T* o, const T* t) {
+  T loss = T(0);
+  MANYNETS_UNROLL
+  for (int k = 0; k < O; ++k) {
+    const T d = t[k] - o[k];
+    loss += T(0.5) * d * d;
+  }
+  return loss;
+}
+
+// sample_eval's abs error alone, the same value.
+template <int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T sample_abs_error(const T* o, const T* t) {
+  T abs_error = T(0);
+  MANYNETS_UNROLL
+  for (int k = 0; k < O; ++k) abs_error += NumberOps<T>::abs(t[k] - o[k]);
+  return abs_error;
+}
+
 // Adds `weight` times the gradient of one sample's loss to grad, given the
 // sample's forward pass (h, o).
 template <int I, int H, int O, class T>
@@ -411,13 +433,16 @@ MANYNETS_HD inline int online_sample(std::uint64_t seed, std::uint64_t id, std::
   return permuted_index(seed, id, epoch, step % samples, samples);
 }
 
-// The loss plus every parameter: not finite when the loss or a parameter is not
-// (the training loop's divergence test, shared with the SIMD loop of the cpu backend).
+// Zero when the loss and every parameter are finite, NaN when one is not (the
+// training loop's divergence test, shared with the SIMD loop of the cpu
+// backend): x * 0 is 0 for a finite x and NaN for an infinite or NaN one, and a
+// sum of zeros cannot overflow, so the test is exact where a plain sum of the
+// values would also fire on finite values whose sum overflows.
 template <int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE T divergence_probe(const Mlp<I, H, O, T>& net, T loss) {
-  T sum = loss;
+  T sum = loss * T(0);
   MANYNETS_UNROLL
-  for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q];
+  for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q] * T(0);
   return sum;
 }
 
