@@ -245,14 +245,16 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   // active (a separate loop, free of the masking), only until the first stops.
   std::int32_t step = 0;
   auto run_steps = [&](auto every_lane_active) {
-    for (;; ++step) {
+    for (;;) {
+      // The steps between events, in a loop of their own so the compiler
+      // keeps its registers for them and spills around the events instead.
       StepData d;
-      evaluate_step(step, d);
-      // The loss is never negative, so "not finite or at most the target" is
-      // "not between the target and infinity".
-      if (step < event && !simd::any(!((d.e.loss > hp.target_loss) & (d.e.loss < infinity)) & active)) {
+      for (;; ++step) {
+        evaluate_step(step, d);
+        // The loss is never negative, so "not finite or at most the target" is
+        // "not between the target and infinity".
+        if (step >= event || simd::any(!((d.e.loss > hp.target_loss) & (d.e.loss < infinity)) & active)) break;
         update_step(every_lane_active, d);
-        continue;
       }
       math::Eval<P>& e = d.e;
       if constexpr (FusedSgd) {
@@ -267,7 +269,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
         replay_end = step;
         event = saved_step;
         last_checked = saved_step - 1;
-        step = saved_step - 1;
+        step = saved_step;
         continue;
       }
       last_checked = step;
@@ -336,6 +338,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       // This step's update is the masked loop's to apply.
       if (decltype(every_lane_active)::value && stopped) return;
       update_step(every_lane_active, d);
+      ++step;
     }
   };
   if (count == kLanes) {
