@@ -1,8 +1,10 @@
 // The bodies of the CUDA training kernels: MANYNETS_HD functions of one
 // network index, so the __global__ wrappers (kernels/train_kernels.cu) only map
 // a thread to an index, and the host tests (tests/test_kernel_bodies.cpp) run
-// the very same bodies for every index of a batch without a GPU. All training
-// math comes from manynets/math.hpp; these bodies only load, store and index.
+// the very same bodies for every index of a batch without a GPU. The tiled
+// kernel's block loop is here too, written against a block whose phases the
+// device and a host emulation each supply. All training math comes from
+// manynets/math.hpp; these bodies only load, store and index.
 #pragma once
 
 #include <cmath>
@@ -95,6 +97,21 @@ struct CurveWriter {
   }
 };
 
+template <int I, int H, int O, class T>
+MANYNETS_HD void load_params(math::Mlp<I, H, O, T>& net, const T* params, std::size_t stride, std::size_t i) {
+  MANYNETS_UNROLL
+  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
+    net.p[q] = params[static_cast<std::size_t>(q) * stride + i];
+}
+
+template <int I, int H, int O, class T>
+MANYNETS_HD void store_params(T* params, std::size_t stride, std::size_t i,
+                              const math::Mlp<I, H, O, T>& net) {
+  MANYNETS_UNROLL
+  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
+    params[static_cast<std::size_t>(q) * stride + i] = net.p[q];
+}
+
 // Writes a stopped network's row of the results, and NaN into the curve slots
 // after its last recorded one, so every element of the outputs is written by
 // the body (no pre-filled buffers) and a slot it never reached reads "stopped".
@@ -148,6 +165,177 @@ MANYNETS_HD void train_networks_from(const TrainView<T>& v, const DatasetView<T>
   for (std::size_t i = first; i < v.count; i = next()) train_network_body<Math, I, H, O>(v, data, i);
 }
 
+// ---- the tiled fused kernel: a block walks a large dataset in shared-memory tiles
+
+// When the dataset does not fit in shared memory, the threads of a block train
+// in lockstep rounds, one training step of each thread's network per round.
+// A round walks the dataset in tiles: every thread of the block, trained out or
+// not, helps copy the tile into shared memory, then each thread still training
+// adds the tile's samples to its step's sums. After the last tile each thread
+// finishes its step as math::train_network does (curve slot, stop test,
+// update), and a thread whose network stopped takes its next one for the next
+// round. Every full-batch step walks the samples in the same order, so networks
+// at different steps share a block, and each result is bit for bit what
+// train_network_body gives: the same math.hpp operations in the same order.
+
+// One tile of samples in shared memory: capacity x I inputs, then capacity x O targets.
+template <class T>
+struct TileView {
+  T* xs;
+  T* ts;
+  int capacity;  // samples
+};
+
+// Floats a tile of `capacity` samples takes.
+template <int I, int O>
+MANYNETS_HD constexpr int tile_floats(int capacity) {
+  return capacity * (I + O);
+}
+
+// The tile at `buffer`, which holds tile_floats<I, O>(capacity) values.
+template <int I, int O, class T>
+MANYNETS_HD TileView<T> tile_view(T* buffer, int capacity) {
+  return {buffer, buffer + capacity * I, capacity};
+}
+
+// Thread `thread` of `threads`' share of copying samples first .. first+count-1
+// into the tile: every threads-th value, so consecutive threads copy
+// consecutive addresses.
+template <int I, int O, class T>
+MANYNETS_HD void load_tile_part(const TileView<T>& tile, const DatasetView<T>& data, int first, int count,
+                                int thread, int threads) {
+  const T* xs = data.xs + static_cast<std::size_t>(first) * I;
+  const T* ts = data.ts + static_cast<std::size_t>(first) * O;
+  for (int k = thread; k < count * I; k += threads) tile.xs[k] = xs[k];
+  for (int k = thread; k < count * O; k += threads) tile.ts[k] = ts[k];
+}
+
+// What one thread of the tiled loop keeps between rounds: its network, the
+// state of its training, and the sums of the step in progress.
+template <int I, int H, int O, class T>
+struct TiledNetwork {
+  std::size_t i;  // the network; >= count: this thread has none left
+  math::Mlp<I, H, O, T> net;
+  math::Mlp<I, H, O, T> grad;  // the step's gradient (full-batch steps)
+  math::OptState<I, H, O, T> state;
+  math::Hyper<T> hp;
+  math::Eval<T> sum;  // the step's loss and abs error sums over the samples so far
+  std::int32_t step;
+  bool online;  // math::train_network's `online` and `fused` for this network
+  bool fused;
+};
+
+template <int I, int H, int O, class T>
+MANYNETS_HD bool tiled_training(const TiledNetwork<I, H, O, T>& w, const TrainView<T>& v) {
+  return w.i < v.count;
+}
+
+// Starts network i at step 0 (nothing when i >= count).
+template <int I, int H, int O, class T>
+MANYNETS_HD void tiled_take(TiledNetwork<I, H, O, T>& w, const TrainView<T>& v, int samples, std::size_t i) {
+  w.i = i;
+  if (i >= v.count) return;
+  load_params(w.net, v.in.init_params, v.stride, i);
+  math::set_zero(w.grad);
+  w.state.reset();
+  w.hp = load_hyper(v.in, i);
+  w.step = 0;
+  w.online = w.hp.mode == Mode::online && samples > 1;
+  w.fused = math::fuses_sgd_step(w.hp, samples);
+}
+
+// Opens the round's step: empty sums (and gradient, when the step has one over the samples).
+template <int I, int H, int O, class T>
+MANYNETS_HD void tiled_begin_step(TiledNetwork<I, H, O, T>& w, const TrainView<T>& v) {
+  if (!tiled_training(w, v)) return;
+  w.sum = {T(0), T(0)};
+  if (!w.online && !w.fused) math::set_zero(w.grad);
+}
+
+// Adds the tile's `count` samples to the step: loss and abs error in online
+// mode (train_network's evaluate), loss, abs error and gradient in full mode
+// (its loss_and_gradient); a fused one-sample step reads no tile.
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD void tiled_accumulate(TiledNetwork<I, H, O, T>& w, const TrainView<T>& v, const TileView<T>& tile,
+                                  int count, int samples) {
+  if (!tiled_training(w, v)) return;
+  const Activation f = w.hp.hidden_activation, g = w.hp.output_activation;
+  if (w.online) {
+    math::accumulate_eval<Math>(w.net, tile.xs, tile.ts, count, f, g, w.sum);
+  } else if (!w.fused) {
+    math::accumulate_loss_and_gradient<Math>(w.net, tile.xs, tile.ts, count, f, g,
+                                             math::mean_weight<T>(samples), w.sum, w.grad);
+  }
+}
+
+// Closes the step once every tile is in, as math::train_network closes it: the
+// online sample's gradient (read from `data`), the curve slot, the stop test and
+// the update. A network that stops writes its results and the thread takes
+// next(), to start at the next round.
+template <class Math, int I, int H, int O, class T, class NextIndex>
+MANYNETS_HD void tiled_finish_step(TiledNetwork<I, H, O, T>& w, const TrainView<T>& v,
+                                   const DatasetView<T>& data, NextIndex&& next) {
+  if (!tiled_training(w, v)) return;
+  const Activation f = w.hp.hidden_activation, g = w.hp.output_activation;
+  math::Eval<T> e;
+  T h[H] = {}, o[O] = {};
+  const T* x = data.xs;
+  const T* t = data.ts;
+  if (w.online) {
+    e = math::mean_of(w.sum, math::mean_weight<T>(data.samples));
+    const int s = math::online_sample(v.seed, v.first_id + w.i, w.step, data.samples);
+    x = data.xs + static_cast<std::size_t>(s) * I;
+    t = data.ts + static_cast<std::size_t>(s) * O;
+    if (w.fused) {
+      math::forward<Math>(w.net, x, f, g, h, o);
+    } else {
+      math::loss_and_gradient<Math>(w.net, x, t, 1, f, g, w.grad);
+    }
+  } else if (w.fused) {
+    math::forward<Math>(w.net, x, f, g, h, o);
+    e = math::sample_eval<O>(o, t);
+  } else {
+    e = math::mean_of(w.sum, math::mean_weight<T>(data.samples));
+  }
+  if (v.curve_every > 0 && w.step % v.curve_every == 0)
+    CurveWriter<T>{v.out.curve_loss, v.out.curve_abs_error, v.stride, w.i}(w.step / v.curve_every, e.loss,
+                                                                           e.abs_error);
+  Status status;
+  if (math::stops_at(w.net, e, w.hp.target_loss, w.hp.max_steps, w.step, status)) {
+    write_outcome(v, w.i, w.net, math::Outcome<T>{e.loss, e.abs_error, w.step, status});
+    tiled_take(w, v, data.samples, next());
+    return;
+  }
+  if (w.fused) {
+    math::sgd_backward_update(w.net, x, t, h, o, f, g, w.hp.learning_rate, w.hp.train_biases);
+  } else {
+    math::update<Math>(w.net, w.grad, w.state, w.hp);
+  }
+  ++w.step;
+}
+
+// The block loop of the tiled kernel, written once for the device and for the
+// host tests. Block supplies the phases: on the device each thread runs this
+// loop and a phase acts on the calling thread (sync is __syncthreads,
+// any_training __syncthreads_or); a host emulation runs each phase for every
+// thread of the block in turn. Every thread runs the same rounds and tiles,
+// trained out or not, so every thread reaches every barrier.
+template <class Block>
+MANYNETS_HD void run_tiled_block(Block& block, int samples, int tile_capacity) {
+  block.start();  // each thread takes its first network
+  while (block.any_training()) {
+    block.begin_step();
+    for (int first = 0; first < samples; first += tile_capacity) {
+      const int count = samples - first < tile_capacity ? samples - first : tile_capacity;
+      block.sync();  // every thread is done with the previous tile
+      block.load_tile(first, count);
+      block.sync();  // the tile is complete
+      block.accumulate(count);
+    }
+    block.finish_step();  // a thread whose network stopped takes its next one
+  }
+}
+
 // ---- the staged kernels: forward, backward and update as separate passes per step
 
 // What the staged kernels keep in device memory between passes.
@@ -162,21 +350,6 @@ struct StagedWorkspace {
   T* output;               // (samples * O, stride): o of every sample at this step
   std::uint8_t* training;  // (stride): 1 while the network trains, 0 once it stopped
 };
-
-template <int I, int H, int O, class T>
-MANYNETS_HD void load_params(math::Mlp<I, H, O, T>& net, const T* params, std::size_t stride, std::size_t i) {
-  MANYNETS_UNROLL
-  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
-    net.p[q] = params[static_cast<std::size_t>(q) * stride + i];
-}
-
-template <int I, int H, int O, class T>
-MANYNETS_HD void store_params(T* params, std::size_t stride, std::size_t i,
-                              const math::Mlp<I, H, O, T>& net) {
-  MANYNETS_UNROLL
-  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
-    params[static_cast<std::size_t>(q) * stride + i] = net.p[q];
-}
 
 // Step "-1": the initial parameters, a fresh optimizer state, every network training.
 template <int I, int H, int O, class T>

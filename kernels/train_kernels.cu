@@ -1,7 +1,7 @@
 // The CUDA training kernels and their launchers. Each __global__ function maps
-// its thread to a network index (and stages the dataset in shared memory);
-// the work itself is a MANYNETS_HD body from kernels/train_bodies.hpp, which
-// the host tests run without a GPU.
+// its thread to a network index (and stages the dataset in shared memory, whole
+// or in tiles); the work itself is a MANYNETS_HD body from
+// kernels/train_bodies.hpp, which the host tests run without a GPU.
 #include <cstddef>
 
 #include "kernels/cuda_check.hpp"
@@ -40,6 +40,33 @@ struct WorkCounter {
   __device__ std::size_t operator()() const { return static_cast<std::size_t>(atomicAdd(counter, 1ull)); }
 };
 
+// The tiled kernel's block: run_tiled_block's phases for the calling thread.
+// The block's threads share `tile` in shared memory; with refill every thread
+// takes its networks from the work counter, else it trains its own index only.
+template <class Math, int I, int H, int O>
+struct DeviceTiledBlock {
+  const TrainView<float>& v;
+  const DatasetView<float>& data;
+  TileView<float> tile;
+  bool refill;
+  unsigned long long* work_counter;
+  TiledNetwork<I, H, O, float> w;
+
+  __device__ std::size_t next() const { return refill ? WorkCounter{work_counter}() : v.count; }
+  __device__ void start() { tiled_take(w, v, data.samples, refill ? next() : thread_index()); }
+  __device__ bool any_training() const { return __syncthreads_or(tiled_training(w, v)) != 0; }
+  __device__ void sync() const { __syncthreads(); }
+  __device__ void load_tile(int first, int count) const {
+    load_tile_part<I, O>(tile, data, first, count, static_cast<int>(threadIdx.x),
+                         static_cast<int>(blockDim.x));
+  }
+  __device__ void begin_step() { tiled_begin_step(w, v); }
+  __device__ void accumulate(int count) { tiled_accumulate<Math>(w, v, tile, count, data.samples); }
+  __device__ void finish_step() {
+    tiled_finish_step<Math>(w, v, data, [this]() { return next(); });
+  }
+};
+
 // ---- kernels
 
 template <class Math, int I, int H, int O>
@@ -53,6 +80,17 @@ __global__ void __launch_bounds__(kFusedBlock)
   } else {
     train_network_body<Math, I, H, O>(v, d, thread_index());
   }
+}
+
+// The fused kernel for a dataset larger than shared memory: the block walks it
+// in tiles of `tile_capacity` samples (run_tiled_block).
+template <class Math, int I, int H, int O>
+__global__ void __launch_bounds__(kFusedBlock)
+    train_fused_tiled_kernel(TrainView<float> v, DatasetView<float> data, int tile_capacity, bool refill,
+                             unsigned long long* work_counter) {
+  const TileView<float> tile = tile_view<I, O>(dataset_shared, tile_capacity);
+  DeviceTiledBlock<Math, I, H, O> block{v, data, tile, refill, work_counter, {}};
+  run_tiled_block(block, data.samples, tile_capacity);
 }
 
 template <int I, int H, int O>
@@ -92,11 +130,24 @@ unsigned blocks_for(std::size_t count, int block) {
                                static_cast<std::size_t>(block));
 }
 
+// Samples per tile of the tiled kernel: kTileBytes of inputs and targets.
+template <int I, int O>
+constexpr int tile_capacity() {
+  constexpr int capacity = static_cast<int>(kTileBytes / (sizeof(float) * (I + O)));
+  static_assert(capacity > 0, "a tile holds at least one sample");
+  return capacity;
+}
+
 template <class Math, int I, int H, int O>
 void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView<float>& data,
                        unsigned long long* work_counter, cudaStream_t stream) {
   if (v.count == 0) return;
-  const std::size_t smem = dataset_shared_bytes<I, O>(data);
+  // The whole dataset in shared memory when it fits, else tiles of it.
+  const std::size_t whole = dataset_shared_bytes<I, O>(data);
+  const bool tiled = whole == 0 && data.samples > 0;
+  const std::size_t smem = tiled ? sizeof(float) * tile_floats<I, O>(tile_capacity<I, O>()) : whole;
+  const void* kernel = tiled ? reinterpret_cast<const void*>(train_fused_tiled_kernel<Math, I, H, O>)
+                             : reinterpret_cast<const void*>(train_fused_kernel<Math, I, H, O>);
   unsigned grid = blocks_for(v.count, kFusedBlock);
   if (grid > 0x7fffffffu)
     throw input_error("a chunk of " + std::to_string(v.count) + " networks is too large");
@@ -106,15 +157,20 @@ void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView
     int device = 0, sms = 0, per_sm = 0;
     MANYNETS_CUDA_CHECK(cudaGetDevice(&device));
     MANYNETS_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    MANYNETS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-        &per_sm, train_fused_kernel<Math, I, H, O>, kFusedBlock, smem));
+    MANYNETS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kFusedBlock, smem));
     const unsigned resident = static_cast<unsigned>(sms) * static_cast<unsigned>(per_sm > 0 ? per_sm : 1);
     if (resident < grid) grid = resident;
     MANYNETS_CUDA_CHECK(cudaMemsetAsync(work_counter, 0, sizeof(unsigned long long), stream));
   }
-  train_fused_kernel<Math, I, H, O>
-      <<<grid, kFusedBlock, smem, stream>>>(v, data, smem > 0, refill, work_counter);
-  MANYNETS_CUDA_CHECK_LAUNCH("train_fused_kernel");
+  if (tiled) {
+    train_fused_tiled_kernel<Math, I, H, O>
+        <<<grid, kFusedBlock, smem, stream>>>(v, data, tile_capacity<I, O>(), refill, work_counter);
+    MANYNETS_CUDA_CHECK_LAUNCH("train_fused_tiled_kernel");
+  } else {
+    train_fused_kernel<Math, I, H, O>
+        <<<grid, kFusedBlock, smem, stream>>>(v, data, smem > 0, refill, work_counter);
+    MANYNETS_CUDA_CHECK_LAUNCH("train_fused_kernel");
+  }
 }
 
 template <class Math, int I, int H, int O>

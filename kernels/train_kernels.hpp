@@ -6,6 +6,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/train_bodies.hpp"
@@ -17,12 +18,21 @@ namespace kernels {
 // Threads per block of the fused kernel and of the staged kernels.
 constexpr int kFusedBlock = 128;
 constexpr int kStagedBlock = 256;
+// Shared memory of one tile of the fused kernel's tiled path (inputs and
+// targets): at 128 threads per block several blocks still fit on an SM, and a
+// tile is hundreds of samples, so a round's barriers are few.
+constexpr std::size_t kTileBytes = 24 * 1024;
 
 // Trains every network of `v` with the fused kernel on `stream`. With `refill`
 // the grid is as many blocks as fit on the device at once and each thread
 // takes networks from *work_counter (one device word, reset here) until none
 // is left; without it, one thread per network. The dataset goes to shared
-// memory when it fits (48 KB), else the threads read it from device memory.
+// memory whole when it fits (48 KB); else the tiled kernel streams it through
+// shared memory in tiles of kTileBytes: the block's threads train in lockstep
+// rounds of one step each, all of them load each tile, and a thread whose
+// network stopped takes its next one at a round boundary
+// (run_tiled_block in kernels/train_bodies.hpp). Both paths run the same
+// math.hpp operations in the same order for every network.
 template <int I, int H, int O>
 void launch_fused(MathMode mode, bool refill, const TrainView<float>& v, const DatasetView<float>& data,
                   unsigned long long* work_counter, cudaStream_t stream);

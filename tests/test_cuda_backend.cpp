@@ -259,6 +259,48 @@ TEST_P(CudaBackendTest, EmptyAndSingleNetworkBatches) {
   }
 }
 
+// Moons of 20000 samples (234 KB as 2-3-1 floats) do not fit in a block's
+// 48 KB of shared memory, so the fused kernel streams them in tiles: its
+// networks train in lockstep rounds, and those that stop early hand their
+// thread to the next network (refill) or idle while their block mates train.
+Batch many_moons_batch(std::size_t n, MathMode mode) {
+  const Preset moons = make_preset("moons");
+  Batch batch(moons.shape, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    NetworkConfig c = moons.config;
+    const double spread = static_cast<double>(i % 10) / 9.0;
+    c.optimizer = testing::kOptimizers[(i / 10) % 3];
+    c.learning_rate = c.optimizer == Optimizer::sgd        ? 0.5 + 3.0 * spread
+                      : c.optimizer == Optimizer::momentum ? 0.1 + 0.5 * spread
+                                                           : 0.005 + 0.05 * spread;
+    c.momentum = 0.9;
+    c.mode = i % 5 == 4 ? Mode::online : Mode::full;
+    c.max_steps = 30 + static_cast<std::int32_t>(i % 7) * 10;
+    c.target_loss = i % 2 == 0 ? 0.05 : 0.0;
+    batch.set_config(i, c);
+  }
+  batch.seed = 9;
+  initialize(batch, moons.init);
+  batch.math_mode = mode;
+  batch.curve_every = 25;
+  return batch;
+}
+
+TEST_P(CudaBackendTest, FusedMatchesReferenceOnMoonsTooLargeForSharedMemory) {
+  const Dataset data = make_two_class_dataset("moons", 20000, 1);
+  ASSERT_GT(data.samples() * static_cast<std::size_t>(data.inputs + data.outputs) * sizeof(float),
+            std::size_t{48 * 1024});
+  const Batch batch = many_moons_batch(30, GetParam());
+  const Results ref = train_on("reference", batch, data);
+  BackendOptions on, off;
+  on.refill = true;
+  off.refill = false;
+  const Results refill = train_on("cuda", batch, data, on);
+  expect_close_to_reference(refill, ref, loss_tolerance(), kStatusMismatchShare, "cuda moons 20000");
+  expect_summary_matches(refill);
+  expect_bitwise_equal(train_on("cuda", batch, data, off), refill, "moons 20000 refill on and off");
+}
+
 TEST(CudaBackendErrors, SeedBlogRuleAndBadDeviceAreInputErrors) {
   MANYNETS_SKIP_WITHOUT_DEVICE();
   const Preset seed = make_preset("seed");

@@ -3,7 +3,8 @@
 // run it, through the same staging (kernels/staging.hpp) the CUDA backend uses,
 // and is compared with the reference backend and with math.hpp run directly.
 // No GPU needed: indexing, recording, early stop, refill and chunk offsets are
-// checked here, in CI.
+// checked here, in CI. The tiled fused kernel's block loop (run_tiled_block)
+// runs here too, on an emulated block whose threads take each phase in turn.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <numeric>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "double_run_check.hpp"
@@ -42,10 +44,16 @@ using testing::random_dataset;
 //   final loss, as for math.hpp in float.
 // - staged bodies against the fused body: the same math.hpp calls on values
 //   stored and reloaded in the same type, so bit for bit.
+// - tiled bodies against the fused body: the same math.hpp operations, the
+//   samples summed in the same order whatever the tiles, so bit for bit.
 constexpr double kFloatRunLossTolerance = 1e-3;
 
 // A host "block" is this many threads; batch sizes below are not multiples of it.
 constexpr std::size_t kBlock = 32;
+// Samples per tile of the tiled launches unless a test says otherwise: the
+// datasets below have 3 to 5 samples, so a round spans several tiles, the last
+// one short.
+constexpr int kTestTile = 2;
 
 // ---- host launches
 
@@ -67,11 +75,90 @@ enum class Launch {
   refill_dealt,    // few threads; every further network dealt to a random thread
   refill_threads,  // real host threads taking networks from one atomic counter
   staged,          // start, then forward / backward / update per step
+  tiled,           // the tiled block loop, one thread per network, whole blocks
+  tiled_refill,    // the tiled block loop, few small blocks, further networks dealt to random threads
 };
+
+// One block of the tiled fused kernel on the host: each phase of
+// run_tiled_block runs for every thread of the block in turn, which is what
+// the device's barriers guarantee. The tile is a host buffer filled with NaN
+// before every load (shared memory holds the previous tile, or anything), so a
+// sample the loop did not load makes a loss NaN; a guard after it checks that
+// no load writes past the tile.
+template <class Math, int I, int H, int O, class T>
+struct HostTiledBlock {
+  static constexpr std::size_t kGuard = 8;
+  const kernels::TrainView<T>& v;
+  const kernels::DatasetView<T>& data;
+  int capacity;
+  std::vector<std::vector<std::size_t>> networks;  // per thread, in the order it takes them
+  std::vector<std::size_t> taken;
+  std::vector<kernels::TiledNetwork<I, H, O, T>> threads;
+  std::vector<T> buffer;
+  kernels::TileView<T> tile;
+
+  HostTiledBlock(const kernels::TrainView<T>& view, const kernels::DatasetView<T>& d, int tile_capacity,
+                 std::vector<std::vector<std::size_t>> dealt)
+      : v(view),
+        data(d),
+        capacity(tile_capacity),
+        networks(std::move(dealt)),
+        taken(networks.size(), 0),
+        threads(networks.size()),
+        buffer(static_cast<std::size_t>(kernels::tile_floats<I, O>(tile_capacity)) + kGuard, T(-7)),
+        tile(kernels::tile_view<I, O>(buffer.data(), tile_capacity)) {}
+
+  std::size_t next(std::size_t t) {
+    return taken[t] < networks[t].size() ? networks[t][taken[t]++] : v.count;
+  }
+  void start() {
+    for (std::size_t t = 0; t < threads.size(); ++t)
+      kernels::tiled_take(threads[t], v, data.samples, next(t));
+  }
+  bool any_training() const {
+    return std::any_of(threads.begin(), threads.end(),
+                       [&](const auto& w) { return kernels::tiled_training(w, v); });
+  }
+  void sync() const {}
+  void load_tile(int first, int count) {
+    EXPECT_LE(count, capacity);
+    std::fill(buffer.begin(), buffer.end() - kGuard, static_cast<T>(NAN));
+    const int n = static_cast<int>(threads.size());
+    for (int t = 0; t < n; ++t) kernels::load_tile_part<I, O>(tile, data, first, count, t, n);
+  }
+  void begin_step() {
+    for (auto& w : threads) kernels::tiled_begin_step(w, v);
+  }
+  void accumulate(int count) {
+    for (auto& w : threads) kernels::tiled_accumulate<Math>(w, v, tile, count, data.samples);
+  }
+  void finish_step() {
+    for (std::size_t t = 0; t < threads.size(); ++t)
+      kernels::tiled_finish_step<Math>(threads[t], v, data, [&]() { return next(t); });
+  }
+  void run() {
+    kernels::run_tiled_block(*this, data.samples, capacity);
+    for (std::size_t k = buffer.size() - kGuard; k < buffer.size(); ++k)
+      EXPECT_EQ(buffer[k], T(-7)) << "a tile load wrote past the tile";
+    for (std::size_t t = 0; t < threads.size(); ++t)
+      EXPECT_EQ(taken[t], networks[t].size()) << "thread " << t << " left networks untrained";
+  }
+};
+
+// Deals networks 0 .. count-1 to `threads` threads: thread t takes network t
+// first, as the device's threads take the counter's first values; every
+// further network goes to a random thread.
+std::vector<std::vector<std::size_t>> deal_networks(std::size_t count, std::size_t threads,
+                                                    std::mt19937& rng) {
+  std::vector<std::vector<std::size_t>> dealt(threads);
+  for (std::size_t t = 0; t < threads && t < count; ++t) dealt[t].push_back(t);
+  for (std::size_t i = threads; i < count; ++i) dealt[rng() % threads].push_back(i);
+  return dealt;
+}
 
 template <class Math, int I, int H, int O, class T>
 void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetView<T>& data,
-            std::int32_t longest, std::uint32_t order_seed) {
+            std::int32_t longest, std::uint32_t order_seed, int tile_capacity) {
   const std::size_t grid = (v.count + kBlock - 1) / kBlock * kBlock;
   switch (how) {
     case Launch::plain:
@@ -122,6 +209,26 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
         EXPECT_EQ(ws.training[i], 0) << "network " << i << " still trains";
       return;
     }
+    case Launch::tiled:
+      for (std::size_t first = 0; first < grid; first += kBlock) {
+        std::vector<std::vector<std::size_t>> own(kBlock);
+        for (std::size_t t = 0; t < kBlock; ++t) own[t].push_back(first + t);
+        HostTiledBlock<Math, I, H, O, T>(v, data, tile_capacity, std::move(own)).run();
+      }
+      return;
+    case Launch::tiled_refill: {
+      // Two blocks of 5 threads: each thread trains several networks, and the
+      // blocks run dry at different rounds.
+      const std::size_t blocks = 2, threads = 5;
+      std::mt19937 rng(order_seed);
+      std::vector<std::vector<std::size_t>> dealt = deal_networks(v.count, blocks * threads, rng);
+      for (std::size_t b = 0; b < blocks; ++b) {
+        std::vector<std::vector<std::size_t>> mine(dealt.begin() + b * threads,
+                                                   dealt.begin() + (b + 1) * threads);
+        HostTiledBlock<Math, I, H, O, T>(v, data, tile_capacity, std::move(mine)).run();
+      }
+      return;
+    }
   }
 }
 
@@ -129,7 +236,7 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
 // networks (0: one chunk) packed into input blocks, launched, unpacked.
 template <class T, class Math = math::PreciseMath>
 Results host_train(const Batch& batch, const Dataset& data, Launch how, std::size_t chunk = 0,
-                   std::uint32_t order_seed = 1) {
+                   std::uint32_t order_seed = 1, int tile_capacity = kTestTile) {
   Results r;
   r.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
   r.backend = "host launch";
@@ -147,8 +254,8 @@ Results host_train(const Batch& batch, const Dataset& data, Launch how, std::siz
       kernels::pack_inputs<T>(in_block.data(), batch, first, count);
       const kernels::TrainView<T> v =
           kernels::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
-      launch<Math, Tag::inputs, Tag::hidden, Tag::outputs>(how, v, dv, batch.longest_run(),
-                                                           order_seed + static_cast<std::uint32_t>(first));
+      launch<Math, Tag::inputs, Tag::hidden, Tag::outputs>(
+          how, v, dv, batch.longest_run(), order_seed + static_cast<std::uint32_t>(first), tile_capacity);
       kernels::unpack_outputs<T>(r, out_block.data(), first, count);
     }
   });
@@ -246,6 +353,8 @@ TEST(KernelBodies, EveryLaunchFormEqualsMathHppBitForBitInEveryShape) {
     expect_identical(host_train<float>(batch, data, Launch::refill_dealt), want, s + " refill (dealt)");
     expect_identical(host_train<float>(batch, data, Launch::refill_threads), want, s + " refill (threads)");
     expect_identical(host_train<float>(batch, data, Launch::staged), want, s + " staged");
+    expect_identical(host_train<float>(batch, data, Launch::tiled), want, s + " tiled");
+    expect_identical(host_train<float>(batch, data, Launch::tiled_refill), want, s + " tiled (refill)");
   };
 #define MANYNETS_CHECK_SHAPE(I, H, O) check_shape(Shape{I, H, O});
   MANYNETS_FOR_EACH_SHAPE(MANYNETS_CHECK_SHAPE)
@@ -275,6 +384,7 @@ TEST(KernelBodies, ChunksWithOffsetsEqualOneWholeLaunch) {
     expect_identical(host_train<float>(batch, data, Launch::plain, chunk), whole, "plain" + c);
     expect_identical(host_train<float>(batch, data, Launch::refill_dealt, chunk), whole, "refill" + c);
     expect_identical(host_train<float>(batch, data, Launch::staged, chunk), whole, "staged" + c);
+    expect_identical(host_train<float>(batch, data, Launch::tiled_refill, chunk), whole, "tiled" + c);
   }
 }
 
@@ -319,7 +429,8 @@ TEST(KernelBodies, EmptyAndSingleNetworkBatches) {
   std::mt19937 rng(51);
   const Shape shape{2, 2, 1};
   const Dataset data = random_dataset(rng, shape, 4);
-  for (const Launch how : {Launch::plain, Launch::refill_dealt, Launch::refill_threads, Launch::staged}) {
+  for (const Launch how : {Launch::plain, Launch::refill_dealt, Launch::refill_threads, Launch::staged,
+                           Launch::tiled, Launch::tiled_refill}) {
     const Batch empty(shape, 0);
     const Results none = host_train<float>(empty, data, how);
     EXPECT_EQ(none.n, 0u);
@@ -342,7 +453,7 @@ TEST(KernelBodies, CurveSlotsAreRecordedEveryRStepsAndNaNAfterTheStop) {
   }
   initialize(batch, seed.init);
   batch.curve_every = 10;
-  for (const Launch how : {Launch::plain, Launch::staged}) {
+  for (const Launch how : {Launch::plain, Launch::staged, Launch::tiled}) {
     const Results r = host_train<double>(batch, seed.data, how);
     const Results ref = reference::make_backend()->train(batch, seed.data);
     for (std::size_t i = 0; i < 3; ++i) {
@@ -423,6 +534,95 @@ TEST(KernelBodies, StagedParametersAfterEachStepEqualFusedRunOfThatLength) {
     for (std::size_t i = 0; i < n; ++i) kernels::staged_backward_body<2, 2, 2>(v, ws, dv, k, i);
     for (std::size_t i = 0; i < n; ++i) kernels::staged_update_body<math::PreciseMath, 2, 2, 2>(v, ws, i);
   }
+}
+
+// ---- the tiled fused kernel's block loop
+
+// Every value of samples first .. first+count-1 lands in its place in the tile,
+// whatever the block's thread count, and nothing else in the tile is written.
+TEST(TiledBodies, TileLoadCopiesExactlyTheTilesSamples) {
+  std::mt19937 rng(81);
+  const Dataset data = random_dataset(rng, Shape{4, 8, 3}, 29);
+  const std::vector<float> xs = to_number_type<float>(data.x), ts = to_number_type<float>(data.t);
+  const kernels::DatasetView<float> dv{xs.data(), ts.data(), 29};
+  const int capacity = 11;
+  for (const int threads : {1, 3, 32, 128}) {
+    for (int first = 0; first < 29; first += capacity) {
+      const int count = std::min(capacity, 29 - first);
+      std::vector<float> buffer(kernels::tile_floats<4, 3>(capacity), -7.0f);
+      const kernels::TileView<float> tile = kernels::tile_view<4, 3>(buffer.data(), capacity);
+      for (int t = 0; t < threads; ++t) kernels::load_tile_part<4, 3>(tile, dv, first, count, t, threads);
+      for (int s = 0; s < capacity; ++s) {
+        for (int i = 0; i < 4; ++i) {
+          const float want = s < count ? xs[static_cast<std::size_t>((first + s) * 4 + i)] : -7.0f;
+          ASSERT_EQ(tile.xs[s * 4 + i], want) << threads << " threads, first " << first << ", sample " << s;
+        }
+        for (int k = 0; k < 3; ++k) {
+          const float want = s < count ? ts[static_cast<std::size_t>((first + s) * 3 + k)] : -7.0f;
+          ASSERT_EQ(tile.ts[s * 3 + k], want) << threads << " threads, first " << first << ", sample " << s;
+        }
+      }
+    }
+  }
+}
+
+// Tiles that divide the sample count and tiles that do not, one-sample tiles,
+// a tile as large as the dataset and larger: the tiled loop gives, bit for bit,
+// what train_network_body gives, in full and online mode, with every optimizer,
+// networks that stop at different rounds (budgets, targets, divergence) and
+// curves, for 2-2-2 and for 4-8-3.
+TEST(TiledBodies, EqualTheFusedBodyBitForBitForEveryTileAndSampleCount) {
+  const auto check_shape = [](Shape shape) {
+    for (const int samples : {1, 2, 5, 37}) {
+      std::mt19937 rng(91 + static_cast<unsigned>(samples) + static_cast<unsigned>(shape.hidden));
+      const Dataset data = random_dataset(rng, shape, samples);
+      const Batch batch = random_batch(rng, shape, 97, 60);
+      const Results want = host_train<float>(batch, data, Launch::plain);
+      for (const int tile : {1, 3, 8, samples, 64}) {
+        const std::string what =
+            to_string(shape) + ", " + std::to_string(samples) + " samples, tile " + std::to_string(tile);
+        expect_identical(host_train<float>(batch, data, Launch::tiled, 0, 1, tile), want, what);
+        expect_identical(host_train<float>(batch, data, Launch::tiled_refill, 0, 1, tile), want,
+                         what + " refill");
+      }
+    }
+  };
+  check_shape(Shape{2, 2, 2});
+  check_shape(Shape{4, 8, 3});
+}
+
+// The workload the tiled kernel exists for, scaled down: a moons dataset of
+// many samples, every optimizer, full and online mode, networks converging,
+// running out of steps and diverging at different rounds, several networks per
+// thread. Bit for bit train_network_body, and in double the reference.
+TEST(TiledBodies, MoonsWithEveryStatusEqualsTheFusedBodyAndTheReference) {
+  const Shape shape{2, 3, 1};
+  const Dataset data = make_two_class_dataset("moons", 301, 1);
+  std::mt19937 rng(101);
+  Batch batch = random_batch(rng, shape, 131, 200);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    // Below the 0.125 of a constant output of 0.5: a network must learn to get there.
+    if (i % 3 == 0) batch.target_loss[i] = 0.08;
+  }
+  const Results plain = host_train<float>(batch, data, Launch::plain);
+  const StatusCounts c = count_statuses(plain);
+  EXPECT_GT(c.converged, 0u);
+  EXPECT_GT(c.max_steps, 0u);
+  EXPECT_GT(c.diverged, 0u);
+  std::vector<std::int32_t> steps(plain.steps.begin(), plain.steps.end());
+  std::sort(steps.begin(), steps.end());
+  EXPECT_GT(std::unique(steps.begin(), steps.end()) - steps.begin(), 20) << "networks stop at few rounds";
+  for (std::size_t i = 0; i < plain.n; ++i) {
+    if (plain.status[i] == Status::converged) {
+      EXPECT_GT(plain.steps[i], 0) << "network " << i;
+    }
+  }
+  for (std::uint32_t order = 1; order <= 3; ++order) {
+    expect_identical(host_train<float>(batch, data, Launch::tiled_refill, 0, order * 131, 64), plain,
+                     "refill order " + std::to_string(order));
+  }
+  expect_identical(host_train<float>(batch, data, Launch::tiled, 0, 1, 100), plain, "tiled");
+  expect_matches_reference(host_train<double>(batch, data, Launch::tiled_refill, 0, 1, 64), batch, data);
 }
 
 }  // namespace

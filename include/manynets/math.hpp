@@ -285,20 +285,63 @@ MANYNETS_HD MANYNETS_MATH_INLINE void set_zero(Mlp<I, H, O, T>& net) {
   for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) net.p[q] = T(0);
 }
 
-// Mean loss and abs error over `samples` samples (xs: samples x I, ts: samples x O).
+// The sample loops, split from the means so that a caller can walk a dataset
+// in pieces (the tiled CUDA kernel walks shared-memory tiles): adding the
+// pieces in sample order performs the same operations in the same order as one
+// call over the whole dataset, so the result is bit for bit the same.
+
+// 1 / samples, the weight of one sample in a mean (0 for no samples).
+template <class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T mean_weight(int samples) {
+  return samples > 0 ? T(1) / T(samples) : T(0);
+}
+
+// The mean from the sums over the samples and mean_weight.
+template <class T>
+MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> mean_of(const Eval<T>& sum, T weight) {
+  return {sum.loss * weight, sum.abs_error * weight};
+}
+
+// Adds the loss and abs error of `count` samples (xs: count x I, ts: count x O)
+// to sum, in sample order.
 template <class Math, int I, int H, int O, class T>
-MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> evaluate(const Mlp<I, H, O, T>& net, const T* xs, const T* ts,
-                                                  int samples, Activation f, Activation g) {
-  Eval<T> sum{T(0), T(0)};
-  for (int s = 0; s < samples; ++s) {
+MANYNETS_HD MANYNETS_MATH_INLINE void accumulate_eval(const Mlp<I, H, O, T>& net, const T* xs, const T* ts,
+                                                      int count, Activation f, Activation g, Eval<T>& sum) {
+  for (int s = 0; s < count; ++s) {
     T h[H], o[O];
     forward<Math>(net, xs + s * I, f, g, h, o);
     const Eval<T> e = sample_eval<O>(o, ts + s * O);
     sum.loss += e.loss;
     sum.abs_error += e.abs_error;
   }
-  const T scale = samples > 0 ? T(1) / T(samples) : T(0);
-  return {sum.loss * scale, sum.abs_error * scale};
+}
+
+// Adds the loss and abs error of `count` samples to sum and `weight` times
+// their gradients to grad, in sample order.
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE void accumulate_loss_and_gradient(const Mlp<I, H, O, T>& net, const T* xs,
+                                                                   const T* ts, int count, Activation f,
+                                                                   Activation g, T weight, Eval<T>& sum,
+                                                                   Mlp<I, H, O, T>& grad) {
+  for (int s = 0; s < count; ++s) {
+    T h[H], o[O];
+    const T* x = xs + s * I;
+    const T* t = ts + s * O;
+    forward<Math>(net, x, f, g, h, o);
+    const Eval<T> e = sample_eval<O>(o, t);
+    sum.loss += e.loss;
+    sum.abs_error += e.abs_error;
+    backward(net, x, t, h, o, f, g, weight, grad);
+  }
+}
+
+// Mean loss and abs error over `samples` samples (xs: samples x I, ts: samples x O).
+template <class Math, int I, int H, int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> evaluate(const Mlp<I, H, O, T>& net, const T* xs, const T* ts,
+                                                  int samples, Activation f, Activation g) {
+  Eval<T> sum{T(0), T(0)};
+  accumulate_eval<Math>(net, xs, ts, samples, f, g, sum);
+  return mean_of(sum, mean_weight<T>(samples));
 }
 
 // Mean loss and abs error over the samples, and the mean gradient into grad.
@@ -308,18 +351,9 @@ MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> loss_and_gradient(const Mlp<I, H, O, T>
                                                            Activation g, Mlp<I, H, O, T>& grad) {
   set_zero(grad);
   Eval<T> sum{T(0), T(0)};
-  const T scale = samples > 0 ? T(1) / T(samples) : T(0);
-  for (int s = 0; s < samples; ++s) {
-    T h[H], o[O];
-    const T* x = xs + s * I;
-    const T* t = ts + s * O;
-    forward<Math>(net, x, f, g, h, o);
-    const Eval<T> e = sample_eval<O>(o, t);
-    sum.loss += e.loss;
-    sum.abs_error += e.abs_error;
-    backward(net, x, t, h, o, f, g, scale, grad);
-  }
-  return {sum.loss * scale, sum.abs_error * scale};
+  const T weight = mean_weight<T>(samples);
+  accumulate_loss_and_gradient<Math>(net, xs, ts, samples, f, g, weight, sum, grad);
+  return mean_of(sum, weight);
 }
 
 // ---- plain gradient descent on one sample, fused
