@@ -248,7 +248,9 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
     for (;;) {
       // The steps between events, in a loop of their own so the compiler
       // keeps its registers for them and spills around the events instead.
-      StepData d;
+      // Zeroed once per event although each step writes what it reads: the
+      // compiler cannot see that the abs error waits for an event.
+      StepData d{};
       for (;; ++step) {
         evaluate_step(step, d);
         // The loss is never negative, so "not finite or at most the target" is
