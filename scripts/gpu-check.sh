@@ -137,8 +137,12 @@ fi
 # compute-sanitizer on small batches (the chunked and single-network GPU tests).
 if command -v compute-sanitizer >/dev/null 2>&1; then
   small='MathModes/CudaBackendTest.EmptyAndSingleNetworkBatches/*:MathModes/CudaBackendTest.ChunkedRuns*/fast'
+  small="$small:MathModes/CudaBackendTest.TiledKernelOnASmallBatchMatchesReference/fast"
   step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/test_cuda_backend" --gtest_filter="$small"
   step racecheck 150 compute-sanitizer --tool racecheck --error-exitcode 3 "$bin/test_cuda_backend" --gtest_filter="$small"
+  # The tiled kernel's barriers: every thread of a block must reach each one.
+  step synccheck 120 compute-sanitizer --tool synccheck --error-exitcode 3 "$bin/test_cuda_backend" \
+    --gtest_filter='MathModes/CudaBackendTest.TiledKernelOnASmallBatchMatchesReference/*'
   step memcheck-cublas 150 compute-sanitizer --tool memcheck --error-exitcode 3 "$bin/test_cublas_backend" \
     --gtest_filter='MathModes/CublasBackendTest.EmptyAndSingleNetworkBatches/*:MathModes/CublasBackendTest.MatchesReferenceAndFusedOnXor/fast'
 else

@@ -313,6 +313,25 @@ TEST(CudaBackendErrors, SeedBlogRuleAndBadDeviceAreInputErrors) {
   testing::expect_input_error([&] { make_backend("cuda", o); }, {"CUDA device 999 does not exist"});
 }
 
+// A dataset just too large for shared memory (5000 samples, 60 KB) and a
+// few short runs: the case scripts/gpu-check.sh runs under compute-sanitizer
+// (memcheck, racecheck, synccheck), where the 20000-sample one is too slow.
+TEST_P(CudaBackendTest, TiledKernelOnASmallBatchMatchesReference) {
+  const Dataset data = make_two_class_dataset("moons", 5000, 1);
+  ASSERT_GT(data.samples() * static_cast<std::size_t>(data.inputs + data.outputs) * sizeof(float),
+            std::size_t{48 * 1024});
+  Batch batch = many_moons_batch(12, GetParam());
+  for (std::size_t i = 0; i < batch.size(); ++i) batch.max_steps[i] = 3 + static_cast<std::int32_t>(i % 4);
+  batch.curve_every = 2;
+  const Results ref = train_on("reference", batch, data);
+  for (const bool refill : {true, false}) {
+    BackendOptions options;
+    options.refill = refill;
+    expect_close_to_reference(train_on("cuda", batch, data, options), ref, loss_tolerance(),
+                              kStatusMismatchShare, refill ? "tiled, refill" : "tiled");
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(MathModes, CudaBackendTest, ::testing::Values(MathMode::precise, MathMode::fast),
                          [](const ::testing::TestParamInfo<MathMode>& mode) {
                            return std::string(to_string(mode.param));
