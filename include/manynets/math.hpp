@@ -218,21 +218,8 @@ MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const 
   }
 }
 
-// E = sum_k 1/2 (t_k - o_k)^2 and sum_k |t_k - o_k| for one sample.
-template <int O, class T>
-MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> sample_eval(const T* o, const T* t) {
-  Eval<T> e{T(0), T(0)};
-  MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) {
-    const T d = t[k] - o[k];
-    e.loss += T(0.5) * d * d;
-    e.abs_error += NumberOps<T>::abs(d);
-  }
-  return e;
-}
-
-// sample_eval's loss alone, the same value: for a loop that needs the abs
-// error only on the steps it records or stops at.
+// E = sum_k 1/2 (t_k - o_k)^2 for one sample. Alone it serves a loop that
+// needs the abs error only on the steps it records or stops at.
 template <int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE T sample_loss(const T* o, const T* t) {
   T loss = T(0);
@@ -244,13 +231,19 @@ MANYNETS_HD MANYNETS_MATH_INLINE T sample_loss(const T* o, const T* t) {
   return loss;
 }
 
-// sample_eval's abs error alone, the same value.
+// sum_k |t_k - o_k| for one sample.
 template <int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE T sample_abs_error(const T* o, const T* t) {
   T abs_error = T(0);
   MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) abs_error += NumberOps<T>::abs(t[k] - o[k]);
   return abs_error;
+}
+
+// Both, for one sample.
+template <int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> sample_eval(const T* o, const T* t) {
+  return {sample_loss<O>(o, t), sample_abs_error<O>(o, t)};
 }
 
 // Adds `weight` times the gradient of one sample's loss to grad, given the
