@@ -210,6 +210,16 @@ struct NumberOps<simd::Pack<K>> {
   static P abs(const P& d) {
     return simd::map(d, [](const simd::Vec& a) { return xsimd::abs(a); });
   }
+  static P fma(const P& a, const P& b, const P& c) {
+    P r;
+    for (int k = 0; k < K; ++k) r.v[k] = xsimd::fma(a.v[k], b.v[k], c.v[k]);
+    return r;
+  }
+  static P fnma(const P& a, const P& b, const P& c) {
+    P r;
+    for (int k = 0; k < K; ++k) r.v[k] = xsimd::fnma(a.v[k], b.v[k], c.v[k]);
+    return r;
+  }
 };
 
 }  // namespace math

@@ -161,6 +161,15 @@ struct NumberOps {
   // 1 where y > 0, else 0: relu's slope from its output.
   MANYNETS_HD static T positive_indicator(T y) { return y > T(0) ? T(1) : T(0); }
   MANYNETS_HD static T abs(T d) { return d < T(0) ? -d : d; }
+  // a * b + c and c - a * b, each rounded once.
+  MANYNETS_HD static T fma(T a, T b, T c) {
+    using std::fma;
+    return fma(a, b, c);
+  }
+  MANYNETS_HD static T fnma(T a, T b, T c) {
+    using std::fma;
+    return fma(-a, b, c);
+  }
 };
 
 // ---- activations
@@ -206,14 +215,14 @@ MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const 
   for (int j = 0; j < H; ++j) {
     T z = net.b1(j);
     MANYNETS_UNROLL
-    for (int i = 0; i < I; ++i) z += net.w1(j, i) * x[i];
+    for (int i = 0; i < I; ++i) z = NumberOps<T>::fma(net.w1(j, i), x[i], z);
     h[j] = activate<Math>(f, z);
   }
   MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
     T z = net.b2(k);
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) z += net.w2(k, j) * h[j];
+    for (int j = 0; j < H; ++j) z = NumberOps<T>::fma(net.w2(k, j), h[j], z);
     o[k] = activate<Math>(g, z);
   }
 }
@@ -222,11 +231,14 @@ MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const 
 // needs the abs error only on the steps it records or stops at.
 template <int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE T sample_loss(const T* o, const T* t) {
+  // o - t as the gradient writes it (the square and the abs do not see the sign),
+  // so that a step computes the difference once.
   T loss = T(0);
   MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
-    const T d = t[k] - o[k];
-    loss += T(0.5) * d * d;
+    const T d = o[k] - t[k];
+    const T half_d = T(0.5) * d;
+    loss = k == 0 ? half_d * d : NumberOps<T>::fma(half_d, d, loss);
   }
   return loss;
 }
@@ -236,7 +248,7 @@ template <int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE T sample_abs_error(const T* o, const T* t) {
   T abs_error = T(0);
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) abs_error += NumberOps<T>::abs(t[k] - o[k]);
+  for (int k = 0; k < O; ++k) abs_error += NumberOps<T>::abs(o[k] - t[k]);
   return abs_error;
 }
 
@@ -258,17 +270,17 @@ MANYNETS_HD MANYNETS_MATH_INLINE void backward(const Mlp<I, H, O, T>& net, const
     delta_o[k] = weight * (o[k] - t[k]) * activation_slope(g, o[k]);
     grad.b2(k) += delta_o[k];
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) grad.w2(k, j) += delta_o[k] * h[j];
+    for (int j = 0; j < H; ++j) grad.w2(k, j) = NumberOps<T>::fma(delta_o[k], h[j], grad.w2(k, j));
   }
   MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
-    T back = T(0);
+    T back = delta_o[0] * net.w2(0, j);
     MANYNETS_UNROLL
-    for (int k = 0; k < O; ++k) back += delta_o[k] * net.w2(k, j);
+    for (int k = 1; k < O; ++k) back = NumberOps<T>::fma(delta_o[k], net.w2(k, j), back);
     const T delta_h = back * activation_slope(f, h[j]);
     grad.b1(j) += delta_h;
     MANYNETS_UNROLL
-    for (int i = 0; i < I; ++i) grad.w1(j, i) += delta_h * x[i];
+    for (int i = 0; i < I; ++i) grad.w1(j, i) = NumberOps<T>::fma(delta_h, x[i], grad.w1(j, i));
   }
 }
 
@@ -378,22 +390,22 @@ MANYNETS_HD MANYNETS_MATH_INLINE void sgd_backward_update(Mlp<I, H, O, T>& net, 
   T delta_h[H];
   MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
-    T back = T(0);
+    T back = delta_o[0] * net.w2(0, j);
     MANYNETS_UNROLL
-    for (int k = 0; k < O; ++k) back += delta_o[k] * net.w2(k, j);
+    for (int k = 1; k < O; ++k) back = NumberOps<T>::fma(delta_o[k], net.w2(k, j), back);
     delta_h[j] = back * activation_slope(f, h[j]);
   }
   MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
-    if (train_biases) net.b2(k) -= learning_rate * delta_o[k];
+    if (train_biases) net.b2(k) = NumberOps<T>::fnma(learning_rate, delta_o[k], net.b2(k));
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) net.w2(k, j) -= learning_rate * (delta_o[k] * h[j]);
+    for (int j = 0; j < H; ++j) net.w2(k, j) = NumberOps<T>::fnma(learning_rate, delta_o[k] * h[j], net.w2(k, j));
   }
   MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
-    if (train_biases) net.b1(j) -= learning_rate * delta_h[j];
+    if (train_biases) net.b1(j) = NumberOps<T>::fnma(learning_rate, delta_h[j], net.b1(j));
     MANYNETS_UNROLL
-    for (int i = 0; i < I; ++i) net.w1(j, i) -= learning_rate * (delta_h[j] * x[i]);
+    for (int i = 0; i < I; ++i) net.w1(j, i) = NumberOps<T>::fnma(learning_rate, delta_h[j] * x[i], net.w1(j, i));
   }
 }
 
@@ -412,15 +424,15 @@ MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, 
     case Optimizer::sgd:
       MANYNETS_UNROLL
       for (int q = 0; q < Net::num_params; ++q) {
-        if (q < trained) net.p[q] -= hp.learning_rate * grad.p[q];
+        if (q < trained) net.p[q] = NumberOps<T>::fnma(hp.learning_rate, grad.p[q], net.p[q]);
       }
       break;
     case Optimizer::momentum:
       MANYNETS_UNROLL
       for (int q = 0; q < Net::num_params; ++q) {
         if (q >= trained) continue;
-        state.m[q] = hp.momentum * state.m[q] + grad.p[q];
-        net.p[q] -= hp.learning_rate * state.m[q];
+        state.m[q] = NumberOps<T>::fma(hp.momentum, state.m[q], grad.p[q]);
+        net.p[q] = NumberOps<T>::fnma(hp.learning_rate, state.m[q], net.p[q]);
       }
       break;
     case Optimizer::adam: {
