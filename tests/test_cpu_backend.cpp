@@ -448,5 +448,29 @@ TEST(CpuExpCephes, IsWithinFourUlpOfExpAndPassesNaN) {
   EXPECT_GE(out[2], 0.0f);
 }
 
+// The fast division: one Newton step on the hardware's reciprocal estimate.
+constexpr double kReciprocalUlps = 2.0;
+
+TEST(CpuFastDivision, IsWithinTwoUlpOfTheQuotient) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> mantissa(1.0f, 2.0f);
+  std::uniform_int_distribution<int> exponent(-60, 60);
+  alignas(64) float a[simd::vector_width], b[simd::vector_width], out[simd::vector_width];
+  double worst = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    for (int l = 0; l < simd::vector_width; ++l) {
+      a[l] = std::ldexp(mantissa(rng), exponent(rng)) * (l % 2 ? -1.0f : 1.0f);
+      b[l] = std::ldexp(mantissa(rng), exponent(rng)) * (l % 3 ? 1.0f : -1.0f);
+    }
+    simd::divide_fast(simd::Vec::load_unaligned(a), simd::Vec::load_unaligned(b)).store_unaligned(out);
+    for (int l = 0; l < simd::vector_width; ++l) {
+      const double exact = static_cast<double>(a[l]) / static_cast<double>(b[l]);
+      worst = std::max(worst, std::abs((out[l] - exact) / exact));
+    }
+  }
+  ::testing::Test::RecordProperty("worst_relative_error", std::to_string(worst));
+  EXPECT_LE(worst, kReciprocalUlps * std::ldexp(1.0, -23));
+}
+
 }  // namespace
 }  // namespace manynets
