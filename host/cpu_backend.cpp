@@ -26,13 +26,16 @@ namespace cpu {
 namespace {
 
 // Vectors in flight per thread: enough independent dependency chains to hide
-// exp and division latency (see docs/perf.md for the measurement that chose it).
+// exp and division latency. The fused plain gradient descent step of the kinds
+// compiled with their choices as constants (the worked example's) keeps no
+// gradient or optimizer state, so it affords more (8 vectors: 128 networks per
+// block with AVX-512); every other kind keeps kVectors. docs/perf.md has the
+// measurements that chose both.
 constexpr int kVectors = MANYNETS_CPU_VECTORS;
-using P = simd::Pack<kVectors>;
-constexpr int kLanes = P::lanes;
+constexpr int kFusedVectors = MANYNETS_CPU_FUSED_VECTORS;
 // Steps between the checkpoints a block rewinds to when it finds a lane that
 // diverged since the last one (train_block).
-constexpr std::int32_t kCheckEvery = 32;
+constexpr std::int32_t kCheckEvery = 256;
 
 // Keeps a step's pieces inline in the step loops, as MANYNETS_MATH_INLINE does
 // for math.hpp: the parameters then stay in registers across them.
@@ -80,14 +83,76 @@ constexpr int kGenericKey = -1;
 
 // ---- one block
 
+// The dataset with every value broadcast to a Pack<K>, made once per run.
+template <int K>
+struct Broadcast {
+  std::vector<simd::Pack<K>> xs, ts;
+  Broadcast(const std::vector<float>& x, const std::vector<float>& t) : xs(x.begin(), x.end()), ts(t.begin(), t.end()) {}
+};
+
 // Everything a block reads or writes besides its own lanes.
 struct Context {
+  Context(const Batch& b, Results& r, const Dataset& data)
+      : batch(&b),
+        results(&r),
+        xs(data.x.begin(), data.x.end()),
+        ts(data.t.begin(), data.t.end()),
+        samples(static_cast<int>(data.samples())),
+        general(xs, ts),
+        fused(xs, ts) {}
+
+  template <int K>
+  const Broadcast<K>& broadcast() const {
+    if constexpr (K == kFusedVectors) {
+      return fused;
+    } else {
+      return general;
+    }
+  }
+
   const Batch* batch;
   Results* results;
   std::vector<float> xs;  // (samples, inputs)
   std::vector<float> ts;  // (samples, outputs)
   int samples;
+  Broadcast<kVectors> general;
+  Broadcast<kFusedVectors> fused;
 };
+
+// The steps between events of a block whose lanes are all active and that
+// trains by the fused plain gradient descent step on a one-sample dataset (the
+// worked example's sweeps): from `step` on, it applies update step + 1 until `event` or a step
+// whose loss in some lane is not finite or reaches its target, and returns that
+// step, whose update it leaves to the caller. It computes what train_block's
+// own step loop computes, in a function of its own: with the parameters, the
+// sample and the learning rate as locals, g++ keeps more of them in registers
+// than inside train_block, whose event code competes for them.
+template <class Math, int I, int H, int O, class P>
+__attribute__((noinline)) std::int32_t fused_steps_until_event(math::Mlp<I, H, O, P>& net_io, const P* xs,
+                                                               const P* ts, P learning_rate, P target_loss,
+                                                               Activation f, Activation g, bool train_biases,
+                                                               std::int32_t step, std::int32_t event) {
+  math::Mlp<I, H, O, P> net = net_io;
+  P x[I], t[O];
+  for (int i = 0; i < I; ++i) x[i] = xs[i];
+  for (int k = 0; k < O; ++k) t[k] = ts[k];
+  const P infinity(std::numeric_limits<float>::infinity());
+  for (; step < event; ++step) {
+    P h[H], o[O];
+    math::forward<Math>(net, x, f, g, h, o);
+    const P loss = math::sample_loss<O>(o, t);
+    if (simd::any(!((loss > target_loss) & (loss < infinity)))) break;
+    math::sgd_backward_update(net, x, t, h, o, f, g, learning_rate, train_biases);
+  }
+  net_io = net;
+  return step;
+}
+
+// Vectors per block of a kind compiled with its choices as constants (or not),
+// trained by the fused step (or not).
+constexpr int block_vectors(int fixed_key, bool fused_sgd) {
+  return fixed_key >= 0 && fused_sgd ? kFusedVectors : kVectors;
+}
 
 // Trains `count` <= kLanes networks (batch indices ids[0..count)) of one kind.
 // Lanes past `count` copy the last network and are inactive from the start.
@@ -95,6 +160,9 @@ struct Context {
 // (math::fuses_sgd_step), applied by math::sgd_backward_update.
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
 void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t* ids, int count) {
+  constexpr int K = block_vectors(FixedKey, FusedSgd);
+  using P = simd::Pack<K>;
+  constexpr int kLanes = P::lanes;
   using Net = math::Mlp<I, H, O, P>;
   constexpr int kParams = Net::num_params;
   const Kind kind = FixedKey >= 0 ? kind_of_key(FixedKey) : runtime_kind;
@@ -138,7 +206,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
     max_steps[l] = b.max_steps[id[l]];
     active_lane[l] = l < count ? 1.0f : 0.0f;
   }
-  simd::Mask<kVectors> active = P::load(active_lane) > P(0.0f);
+  simd::Mask<K> active = P::load(active_lane) > P(0.0f);
   auto earliest_budget = [&] {
     std::int32_t m = max_allowed_steps;
     for (int l = 0; l < kLanes; ++l)
@@ -148,7 +216,8 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   std::int32_t next_budget_end = earliest_budget();
 
   // The dataset as broadcast vectors (full mode), and one sample per lane (online).
-  std::vector<P> xs(c.xs.begin(), c.xs.end()), ts(c.ts.begin(), c.ts.end());
+  const std::vector<P>& xs = c.broadcast<K>().xs;
+  const std::vector<P>& ts = c.broadcast<K>().ts;
   P x_lane[I], t_lane[O];
   const std::int32_t curve_every = b.curve_every;
 
@@ -162,6 +231,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   // the block then rewinds to that checkpoint and replays the steps since,
   // testing each in full, which finds the step the lane diverged at (the
   // replay computes the same values). Results are those of testing every step.
+  // (The fused step has no optimizer state: only its parameters are saved.)
   Net saved_net = net;
   math::OptState<I, H, O, P> saved_state = state;
   std::int32_t saved_step = 0;
@@ -231,13 +301,15 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       math::update<Math>(net, grad, state, hp);
     }
     if constexpr (!decltype(every_lane_active)::value) {
-      for (int q = 0; q < kParams; ++q) {
-        net.p[q] = simd::select(active, net.p[q], before.p[q]);
-        state.m[q] = simd::select(active, state.m[q], state_before.m[q]);
-        state.v[q] = simd::select(active, state.v[q], state_before.v[q]);
+      for (int q = 0; q < kParams; ++q) net.p[q] = simd::select(active, net.p[q], before.p[q]);
+      if constexpr (!FusedSgd) {
+        for (int q = 0; q < kParams; ++q) {
+          state.m[q] = simd::select(active, state.m[q], state_before.m[q]);
+          state.v[q] = simd::select(active, state.v[q], state_before.v[q]);
+        }
+        state.beta1_power = simd::select(active, state.beta1_power, state_before.beta1_power);
+        state.beta2_power = simd::select(active, state.beta2_power, state_before.beta2_power);
       }
-      state.beta1_power = simd::select(active, state.beta1_power, state_before.beta1_power);
-      state.beta2_power = simd::select(active, state.beta2_power, state_before.beta2_power);
     }
   };
 
@@ -251,6 +323,11 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       // Zeroed once per event although each step writes what it reads: the
       // compiler cannot see that the abs error waits for an event.
       StepData d{};
+      if constexpr (FusedSgd && decltype(every_lane_active)::value) {
+        if (!kind.online)
+          step = fused_steps_until_event<Math>(net, xs.data(), ts.data(), hp.learning_rate, hp.target_loss, f, g,
+                                               kind.train_biases, step, event);
+      }
       for (;; ++step) {
         evaluate_step(step, d);
         // The loss is never negative, so "not finite or at most the target" is
@@ -263,11 +340,11 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
         if (!kind.online) e.abs_error = math::sample_abs_error<O>(d.o, d.t);
       }
       furthest = std::max(furthest, step);
-      const simd::Mask<kVectors> finite = simd::is_finite(math::divergence_probe(net, e.loss));
+      const simd::Mask<K> finite = simd::is_finite(math::divergence_probe(net, e.loss));
       // A lane found diverged after untested steps may have diverged at one of them.
       if (step - 1 > last_checked && simd::any(!finite & active)) {
         net = saved_net;
-        state = saved_state;
+        if constexpr (!FusedSgd) state = saved_state;
         replay_end = step;
         event = saved_step;
         last_checked = saved_step - 1;
@@ -333,7 +410,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       // Every active lane is finite here, so this is a step to rewind to.
       if (step % kCheckEvery == 0) {
         saved_net = net;
-        saved_state = state;
+        if constexpr (!FusedSgd) saved_state = state;
         saved_step = step;
       }
       event = next_event(step);
@@ -352,20 +429,29 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
 
 // ---- chunks, threads and dispatch
 
-using BlockFn = void (*)(const Context&, const Kind&, const std::uint32_t*, int);
+// A kind's block function and the networks its blocks hold.
+struct BlockRunner {
+  void (*train)(const Context&, const Kind&, const std::uint32_t*, int);
+  int lanes;
+};
 
-// The block function of a kind on a dataset of `samples` samples.
+template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
+BlockRunner block_runner() {
+  return {&train_block<Math, I, H, O, FixedKey, FusedSgd>, simd::Pack<block_vectors(FixedKey, FusedSgd)>::lanes};
+}
+
+// The block runner of a kind on a dataset of `samples` samples.
 template <class Math, int I, int H, int O>
-BlockFn block_function(int key, int samples) {
+BlockRunner block_runner_for(int key, int samples) {
   const Kind k = kind_of_key(key);
   // The same choice as math::fuses_sgd_step (k.online already means samples > 1).
   const bool fused = k.optimizer == Optimizer::sgd && (samples == 1 || k.online);
   if (key == kSeedKey)
-    return fused ? &train_block<Math, I, H, O, kSeedKey, true> : &train_block<Math, I, H, O, kSeedKey, false>;
+    return fused ? block_runner<Math, I, H, O, kSeedKey, true>() : block_runner<Math, I, H, O, kSeedKey, false>();
   if (key == kSeedBiasKey)
-    return fused ? &train_block<Math, I, H, O, kSeedBiasKey, true>
-                 : &train_block<Math, I, H, O, kSeedBiasKey, false>;
-  return fused ? &train_block<Math, I, H, O, kGenericKey, true> : &train_block<Math, I, H, O, kGenericKey, false>;
+    return fused ? block_runner<Math, I, H, O, kSeedBiasKey, true>()
+                 : block_runner<Math, I, H, O, kSeedBiasKey, false>();
+  return fused ? block_runner<Math, I, H, O, kGenericKey, true>() : block_runner<Math, I, H, O, kGenericKey, false>();
 }
 
 struct Block {
@@ -390,27 +476,26 @@ class CpuBackend : public Backend {
     Results results;
     results.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
     results.backend = name();
-    Context c{&batch, &results, std::vector<float>(data.x.begin(), data.x.end()),
-              std::vector<float>(data.t.begin(), data.t.end()), static_cast<int>(data.samples())};
+    const Context c(batch, results, data);
     const bool fast = batch.math_mode == MathMode::fast;
-    std::array<BlockFn, kNumKinds> functions;
+    std::array<BlockRunner, kNumKinds> runners;
     dispatch_shape(batch.shape(), [&](auto tag) {
       using Tag = decltype(tag);
       for (int key = 0; key < kNumKinds; ++key) {
-        functions[key] =
-            fast ? block_function<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples)
-                 : block_function<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples);
+        runners[key] =
+            fast ? block_runner_for<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples)
+                 : block_runner_for<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples);
       }
       return 0;
     });
     for (std::size_t begin = 0; begin < batch.size(); begin += chunk_) {
-      train_chunk(c, functions, begin, std::min(batch.size(), begin + chunk_));
+      train_chunk(c, runners, begin, std::min(batch.size(), begin + chunk_));
     }
     return results;
   }
 
  private:
-  void train_chunk(const Context& c, const std::array<BlockFn, kNumKinds>& functions, std::size_t begin,
+  void train_chunk(const Context& c, const std::array<BlockRunner, kNumKinds>& runners, std::size_t begin,
                    std::size_t end) const {
     const Batch& b = *c.batch;
     // Group the chunk's networks by kind, keeping batch order within a kind.
@@ -428,8 +513,9 @@ class CpuBackend : public Backend {
     std::vector<Block> blocks;
     for (int key = 0; key < kNumKinds; ++key) {
       fill[key] = start[key];
-      for (std::size_t o = start[key]; o < start[key + 1]; o += kLanes)
-        blocks.push_back({key, o, static_cast<int>(std::min<std::size_t>(kLanes, start[key + 1] - o))});
+      const std::size_t lanes = static_cast<std::size_t>(runners[key].lanes);
+      for (std::size_t o = start[key]; o < start[key + 1]; o += lanes)
+        blocks.push_back({key, o, static_cast<int>(std::min<std::size_t>(lanes, start[key + 1] - o))});
     }
     for (std::size_t i = begin; i < end; ++i) ids[fill[keys[i - begin]]++] = static_cast<std::uint32_t>(i);
     // ids hold batch indices; a chunk never exceeds 2^32 networks.
@@ -441,7 +527,7 @@ class CpuBackend : public Backend {
       try {
         for (std::size_t k; !failed && (k = next.fetch_add(1)) < blocks.size();) {
           const Block& blk = blocks[k];
-          functions[blk.key](c, kind_of_key(blk.key), ids.data() + blk.offset, blk.count);
+          runners[blk.key].train(c, kind_of_key(blk.key), ids.data() + blk.offset, blk.count);
         }
       } catch (...) {
         if (!failed.exchange(true)) failure = std::current_exception();
@@ -467,7 +553,7 @@ class CpuBackend : public Backend {
 }  // namespace
 
 int block_lanes() {
-  return kLanes;
+  return simd::Pack<kFusedVectors>::lanes;
 }
 int vector_width() {
   return simd::vector_width;

@@ -16,7 +16,9 @@ namespace cpu {
 // however large the batch.
 constexpr std::size_t default_chunk_networks = std::size_t{1} << 18;
 
-// Networks trained together in one block (SIMD width times vectors in flight).
+// Networks trained together in one block of the worked example's kinds, the
+// largest blocks (SIMD width times vectors in flight; other kinds keep fewer
+// vectors in flight, docs/perf.md).
 int block_lanes();
 // Lanes of one SIMD vector and the instruction set, e.g. 8 and "avx2".
 int vector_width();
