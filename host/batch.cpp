@@ -207,58 +207,60 @@ void Batch::validate() const {
   }
 
   for (std::size_t i = 0; i < n_; ++i) {
-    const std::string net = "network " + std::to_string(i) +
-                            (first_id != 0 ? " (id " + std::to_string(first_id + i) + ")" : std::string()) +
-                            ": ";
+    // The message's prefix, built only for a message (a million networks pass).
+    const auto net = [&] {
+      return "network " + std::to_string(i) +
+             (first_id != 0 ? " (id " + std::to_string(first_id + i) + ")" : std::string()) + ": ";
+    };
     const double lr = learning_rate[i];
     if (!std::isfinite(lr) || lr < 0) {
-      throw input_error(net + "learning rate " + number_text(lr) + " is " +
+      throw input_error(net() + "learning rate " + number_text(lr) + " is " +
                         (std::isfinite(lr) ? "negative" : "not finite") + "; use a finite value >= 0");
     }
     if (static_cast<unsigned>(optimizer[i]) > static_cast<unsigned>(Optimizer::adam)) {
-      throw input_error(net + "optimizer code " + std::to_string(static_cast<unsigned>(optimizer[i])) +
+      throw input_error(net() + "optimizer code " + std::to_string(static_cast<unsigned>(optimizer[i])) +
                         " is not an optimizer; use sgd, momentum or adam");
     }
     if (!(momentum[i] >= 0 && momentum[i] < 1)) {
-      throw input_error(net + "momentum " + number_text(momentum[i]) +
+      throw input_error(net() + "momentum " + number_text(momentum[i]) +
                         " is outside [0, 1); use a value in [0, 1)");
     }
     if (!(adam_beta1[i] >= 0 && adam_beta1[i] < 1)) {
-      throw input_error(net + "Adam beta1 " + number_text(adam_beta1[i]) +
+      throw input_error(net() + "Adam beta1 " + number_text(adam_beta1[i]) +
                         " is outside [0, 1); use a value in [0, 1), e.g. 0.9");
     }
     if (!(adam_beta2[i] >= 0 && adam_beta2[i] < 1)) {
-      throw input_error(net + "Adam beta2 " + number_text(adam_beta2[i]) +
+      throw input_error(net() + "Adam beta2 " + number_text(adam_beta2[i]) +
                         " is outside [0, 1); use a value in [0, 1), e.g. 0.999");
     }
     if (!std::isfinite(adam_epsilon[i]) || adam_epsilon[i] <= 0) {
-      throw input_error(net + "Adam epsilon " + number_text(adam_epsilon[i]) +
+      throw input_error(net() + "Adam epsilon " + number_text(adam_epsilon[i]) +
                         " must be finite and > 0; use e.g. 1e-8");
     }
     for (Activation a : {hidden_activation[i], output_activation[i]}) {
       if (static_cast<unsigned>(a) > static_cast<unsigned>(Activation::identity)) {
-        throw input_error(net + "activation code " + std::to_string(static_cast<unsigned>(a)) +
+        throw input_error(net() + "activation code " + std::to_string(static_cast<unsigned>(a)) +
                           " is not an activation; use sigmoid, tanh, relu or identity");
       }
     }
     if (max_steps[i] < 0 || max_steps[i] > max_allowed_steps) {
-      throw input_error(net + "max steps " + std::to_string(max_steps[i]) + " is outside 0.." +
+      throw input_error(net() + "max steps " + std::to_string(max_steps[i]) + " is outside 0.." +
                         std::to_string(max_allowed_steps) + "; use a step count in that range");
     }
     if (std::isnan(target_loss[i]) || target_loss[i] < 0) {
-      throw input_error(net + "target loss " + number_text(target_loss[i]) +
+      throw input_error(net() + "target loss " + number_text(target_loss[i]) +
                         " must be >= 0; use 0 to train for all max steps");
     }
     if (train_biases[i] > 1) {
-      throw input_error(net + "train_biases " + std::to_string(train_biases[i]) + " must be 0 or 1");
+      throw input_error(net() + "train_biases " + std::to_string(train_biases[i]) + " must be 0 or 1");
     }
     if (static_cast<unsigned>(mode[i]) > static_cast<unsigned>(Mode::online)) {
-      throw input_error(net + "mode code " + std::to_string(static_cast<unsigned>(mode[i])) +
+      throw input_error(net() + "mode code " + std::to_string(static_cast<unsigned>(mode[i])) +
                         " is not a mode; use full or online");
     }
     for (int p = 0; p < num_params(); ++p) {
       if (!std::isfinite(param(i, p))) {
-        throw input_error(net + "initial parameter " + param_name(shape_, p) + " is " +
+        throw input_error(net() + "initial parameter " + param_name(shape_, p) + " is " +
                           number_text(param(i, p)) + "; every initial parameter must be finite");
       }
     }
