@@ -90,6 +90,8 @@ struct Broadcast {
   Broadcast(const std::vector<float>& x, const std::vector<float>& t) : xs(x.begin(), x.end()), ts(t.begin(), t.end()) {}
 };
 
+const std::vector<float> kNoValues;
+
 // Everything a block reads or writes besides its own lanes.
 struct Context {
   Context(const Batch& b, Results& r, const Dataset& data)
@@ -99,11 +101,12 @@ struct Context {
         ts(data.t.begin(), data.t.end()),
         samples(static_cast<int>(data.samples())),
         general(xs, ts),
-        fused(xs, ts) {}
+        fused(samples == 1 ? xs : kNoValues, samples == 1 ? ts : kNoValues) {}
 
-  template <int K>
-  const Broadcast<K>& broadcast() const {
-    if constexpr (K == kFusedVectors) {
+  // The broadcast a block reads: `fused` for the fused kinds compiled as constants.
+  template <bool FusedConstant>
+  const auto& broadcast() const {
+    if constexpr (FusedConstant) {
       return fused;
     } else {
       return general;
@@ -116,6 +119,9 @@ struct Context {
   std::vector<float> ts;  // (samples, outputs)
   int samples;
   Broadcast<kVectors> general;
+  // Read only by the fused kinds compiled as constants, which train in full
+  // mode and so are fused only on a one-sample dataset; empty otherwise (a
+  // large dataset broadcast to 8 vectors per value would be large).
   Broadcast<kFusedVectors> fused;
 };
 
@@ -160,6 +166,7 @@ constexpr int block_vectors(int fixed_key, bool fused_sgd) {
 // (math::fuses_sgd_step), applied by math::sgd_backward_update.
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
 void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t* ids, int count) {
+  constexpr bool kFusedConstant = FixedKey >= 0 && FusedSgd;
   constexpr int K = block_vectors(FixedKey, FusedSgd);
   using P = simd::Pack<K>;
   constexpr int kLanes = P::lanes;
@@ -216,8 +223,8 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   std::int32_t next_budget_end = earliest_budget();
 
   // The dataset as broadcast vectors (full mode), and one sample per lane (online).
-  const std::vector<P>& xs = c.broadcast<K>().xs;
-  const std::vector<P>& ts = c.broadcast<K>().ts;
+  const std::vector<P>& xs = c.broadcast<kFusedConstant>().xs;
+  const std::vector<P>& ts = c.broadcast<kFusedConstant>().ts;
   P x_lane[I], t_lane[O];
   const std::int32_t curve_every = b.curve_every;
 
