@@ -87,7 +87,8 @@ constexpr int kGenericKey = -1;
 template <int K>
 struct Broadcast {
   std::vector<simd::Pack<K>> xs, ts;
-  Broadcast(const std::vector<float>& x, const std::vector<float>& t) : xs(x.begin(), x.end()), ts(t.begin(), t.end()) {}
+  Broadcast(const std::vector<float>& x, const std::vector<float>& t)
+      : xs(x.begin(), x.end()), ts(t.begin(), t.end()) {}
 };
 
 const std::vector<float> kNoValues;
@@ -127,12 +128,13 @@ struct Context {
 
 // The steps between events of a block whose lanes are all active and that
 // trains by the fused plain gradient descent step on a one-sample dataset (the
-// worked example's sweeps): from `step` on, it applies update step + 1 until `event` or a step
-// whose loss in some lane is not finite or reaches its target, and returns that
-// step, whose update it leaves to the caller. It computes what train_block's
-// own step loop computes, in a function of its own: with the parameters, the
-// sample and the learning rate as locals, g++ keeps more of them in registers
-// than inside train_block, whose event code competes for them.
+// worked example's sweeps): from `step` on, it applies update step + 1 until
+// `event` or a step whose loss in some lane is not finite or reaches its
+// target, and returns that step, whose update it leaves to the caller. It
+// computes what train_block's own step loop computes, in a function of its
+// own: with the parameters, the sample and the learning rate as locals, g++
+// keeps more of them in registers than inside train_block, whose event code
+// competes for them.
 template <class Math, int I, int H, int O, class P>
 __attribute__((noinline)) std::int32_t fused_steps_until_event(math::Mlp<I, H, O, P>& net_io, const P* xs,
                                                                const P* ts, P learning_rate, P target_loss,
@@ -248,8 +250,10 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   std::int32_t event = 0;
   auto next_event = [&](std::int32_t step) {
     if (step < replay_end) return step + 1;
-    std::int64_t next = std::min<std::int64_t>(next_budget_end, (step / kCheckEvery + 1) * std::int64_t{kCheckEvery});
-    if (curve_every > 0) next = std::min<std::int64_t>(next, (step / curve_every + 1) * std::int64_t{curve_every});
+    std::int64_t next =
+        std::min<std::int64_t>(next_budget_end, (step / kCheckEvery + 1) * std::int64_t{kCheckEvery});
+    if (curve_every > 0)
+      next = std::min<std::int64_t>(next, (step / curve_every + 1) * std::int64_t{curve_every});
     return static_cast<std::int32_t>(next);
   };
   const P infinity(std::numeric_limits<float>::infinity());
@@ -332,14 +336,15 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       StepData d{};
       if constexpr (FusedSgd && decltype(every_lane_active)::value) {
         if (!kind.online)
-          step = fused_steps_until_event<Math>(net, xs.data(), ts.data(), hp.learning_rate, hp.target_loss, f, g,
-                                               kind.train_biases, step, event);
+          step = fused_steps_until_event<Math>(net, xs.data(), ts.data(), hp.learning_rate, hp.target_loss, f,
+                                               g, kind.train_biases, step, event);
       }
       for (;; ++step) {
         evaluate_step(step, d);
         // The loss is never negative, so "not finite or at most the target" is
         // "not between the target and infinity".
-        if (step >= event || simd::any(!((d.e.loss > hp.target_loss) & (d.e.loss < infinity)) & active)) break;
+        if (step >= event || simd::any(!((d.e.loss > hp.target_loss) & (d.e.loss < infinity)) & active))
+          break;
         update_step(every_lane_active, d);
       }
       math::Eval<P>& e = d.e;
@@ -444,7 +449,8 @@ struct BlockRunner {
 
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
 BlockRunner block_runner() {
-  return {&train_block<Math, I, H, O, FixedKey, FusedSgd>, simd::Pack<block_vectors(FixedKey, FusedSgd)>::lanes};
+  return {&train_block<Math, I, H, O, FixedKey, FusedSgd>,
+          simd::Pack<block_vectors(FixedKey, FusedSgd)>::lanes};
 }
 
 // The block runner of a kind on a dataset of `samples` samples.
@@ -454,11 +460,13 @@ BlockRunner block_runner_for(int key, int samples) {
   // The same choice as math::fuses_sgd_step (k.online already means samples > 1).
   const bool fused = k.optimizer == Optimizer::sgd && (samples == 1 || k.online);
   if (key == kSeedKey)
-    return fused ? block_runner<Math, I, H, O, kSeedKey, true>() : block_runner<Math, I, H, O, kSeedKey, false>();
+    return fused ? block_runner<Math, I, H, O, kSeedKey, true>()
+                 : block_runner<Math, I, H, O, kSeedKey, false>();
   if (key == kSeedBiasKey)
     return fused ? block_runner<Math, I, H, O, kSeedBiasKey, true>()
                  : block_runner<Math, I, H, O, kSeedBiasKey, false>();
-  return fused ? block_runner<Math, I, H, O, kGenericKey, true>() : block_runner<Math, I, H, O, kGenericKey, false>();
+  return fused ? block_runner<Math, I, H, O, kGenericKey, true>()
+               : block_runner<Math, I, H, O, kGenericKey, false>();
 }
 
 struct Block {
@@ -489,9 +497,10 @@ class CpuBackend : public Backend {
     dispatch_shape(batch.shape(), [&](auto tag) {
       using Tag = decltype(tag);
       for (int key = 0; key < kNumKinds; ++key) {
-        runners[key] =
-            fast ? block_runner_for<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples)
-                 : block_runner_for<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(key, c.samples);
+        runners[key] = fast ? block_runner_for<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(
+                                  key, c.samples)
+                            : block_runner_for<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(
+                                  key, c.samples);
       }
       return 0;
     });

@@ -399,13 +399,15 @@ MANYNETS_HD MANYNETS_MATH_INLINE void sgd_backward_update(Mlp<I, H, O, T>& net, 
   for (int k = 0; k < O; ++k) {
     if (train_biases) net.b2(k) = NumberOps<T>::fnma(learning_rate, delta_o[k], net.b2(k));
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) net.w2(k, j) = NumberOps<T>::fnma(learning_rate, delta_o[k] * h[j], net.w2(k, j));
+    for (int j = 0; j < H; ++j)
+      net.w2(k, j) = NumberOps<T>::fnma(learning_rate, delta_o[k] * h[j], net.w2(k, j));
   }
   MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
     if (train_biases) net.b1(j) = NumberOps<T>::fnma(learning_rate, delta_h[j], net.b1(j));
     MANYNETS_UNROLL
-    for (int i = 0; i < I; ++i) net.w1(j, i) = NumberOps<T>::fnma(learning_rate, delta_h[j] * x[i], net.w1(j, i));
+    for (int i = 0; i < I; ++i)
+      net.w1(j, i) = NumberOps<T>::fnma(learning_rate, delta_h[j] * x[i], net.w1(j, i));
   }
 }
 
