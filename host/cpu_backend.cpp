@@ -126,6 +126,14 @@ struct Context {
   Broadcast<kFusedVectors> fused;
 };
 
+// Lane by lane, whether the loss alone stops a network: it is not finite or at
+// most the target. The loss is never negative, so that is "not between the
+// target and infinity".
+template <int K>
+simd::Mask<K> loss_stops(const simd::Pack<K>& loss, const simd::Pack<K>& target_loss) {
+  return !((loss > target_loss) & (loss < simd::Pack<K>(std::numeric_limits<float>::infinity())));
+}
+
 // The steps between events of a block whose lanes are all active and that
 // trains by the fused plain gradient descent step on a one-sample dataset (the
 // worked example's sweeps): from `step` on, it applies update step + 1 until
@@ -144,12 +152,11 @@ __attribute__((noinline)) std::int32_t fused_steps_until_event(math::Mlp<I, H, O
   P x[I], t[O];
   for (int i = 0; i < I; ++i) x[i] = xs[i];
   for (int k = 0; k < O; ++k) t[k] = ts[k];
-  const P infinity(std::numeric_limits<float>::infinity());
   for (; step < event; ++step) {
     P h[H], o[O];
     math::forward<Math>(net, x, f, g, h, o);
     const P loss = math::sample_loss<O>(o, t);
-    if (simd::any(!((loss > target_loss) & (loss < infinity)))) break;
+    if (simd::any(loss_stops(loss, target_loss))) break;
     math::sgd_backward_update(net, x, t, h, o, f, g, learning_rate, train_biases);
   }
   net_io = net;
@@ -256,7 +263,6 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       next = std::min<std::int64_t>(next, (step / curve_every + 1) * std::int64_t{curve_every});
     return static_cast<std::int32_t>(next);
   };
-  const P infinity(std::numeric_limits<float>::infinity());
   const float nan = std::numeric_limits<float>::quiet_NaN();
 
   Net grad;
@@ -341,10 +347,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       }
       for (;; ++step) {
         evaluate_step(step, d);
-        // The loss is never negative, so "not finite or at most the target" is
-        // "not between the target and infinity".
-        if (step >= event || simd::any(!((d.e.loss > hp.target_loss) & (d.e.loss < infinity)) & active))
-          break;
+        if (step >= event || simd::any(loss_stops(d.e.loss, hp.target_loss) & active)) break;
         update_step(every_lane_active, d);
       }
       math::Eval<P>& e = d.e;
