@@ -459,9 +459,11 @@ TEST(CliBench, JsonReportsPositiveRatesForCpuAndReference) {
     EXPECT_EQ(r.at("steps").get<int>(), 20);
     EXPECT_GT(r.at("seconds").get<double>(), 0);
     EXPECT_GT(r.at("net_steps_per_second").get<double>(), 0);
-    if (!r.at("fraction_of_ceiling").is_null()) {
-      EXPECT_GT(r.at("fraction_of_ceiling").get<double>(), 0);
-    }
+    // The host ceilings come from the FMA rate measured on this machine.
+    ASSERT_FALSE(r.at("fraction_of_ceiling").is_null()) << r.at("ceiling_model");
+    EXPECT_GT(r.at("fraction_of_ceiling").get<double>(), 0);
+    EXPECT_NE(r.at("ceiling_model").get<std::string>().find("FMAs/s measured on"), std::string::npos)
+        << r.at("ceiling_model");
     // Host backends have no device kernels to time.
     EXPECT_TRUE(r.at("kernel_net_steps_per_second").is_null());
     EXPECT_TRUE(r.at("all_kernel_seconds").empty());

@@ -401,6 +401,16 @@ TEST(CpuBackend, IsTheAutoBackendOfAHostBuild) {
   EXPECT_EQ(make_backend("cpu")->name(), "cpu");
 }
 
+// The rate behind the cpu ceiling: finite and positive for one thread and for
+// every core (its size is the machine's; no test times anything).
+TEST(CpuProbe, MeasuresAFiniteFmaRateForOneThreadAndForEveryCore) {
+  for (int threads : {1, 0}) {
+    const double rate = cpu::vector_fma_per_second(threads);
+    EXPECT_TRUE(std::isfinite(rate)) << threads;
+    EXPECT_GT(rate, 0) << threads;
+  }
+}
+
 TEST(CpuBackend, CommandLineTrainAgreesWithReference) {
   auto run = [](const std::string& backend) {
     const std::string command = "'" + std::string(MANYNETS_EXE) + "' train --preset seed --backend " +

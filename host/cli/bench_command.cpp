@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -25,27 +24,14 @@ namespace {
 
 // The performance model (DESIGN.md, docs/perf.md). CPU: a vector-step of a 2-2-2
 // network on one sample (forward + backward + update on every lane, 4 exp and 4
-// divisions) is ~92 vector instructions, and a core issues ~2 vector instructions
-// per cycle. GPU: 16 special-function ops per SM per cycle and 8 per net-step
-// (exp + reciprocal per sigmoid) in precise mode; 128 FMA lanes per SM per cycle
-// and ~40 FMA-lane ops per net-step with one tanh.approx per sigmoid in fast mode.
+// divisions) is ~92 vector instructions, issued at the rate this machine's cores
+// issue vector fused multiply-adds (measured: cpu::vector_fma_per_second). GPU:
+// 16 special-function ops per SM per cycle and 8 per net-step (exp + reciprocal
+// per sigmoid) in precise mode; 128 FMA lanes per SM per cycle and ~40 FMA-lane
+// ops per net-step with one tanh.approx per sigmoid in fast mode.
 constexpr double cpu_instructions_per_vector_step = 92;
-constexpr double cpu_vector_ops_per_cycle = 2;
 constexpr double gpu_sfu_per_sm_cycle = 16, gpu_sfu_per_net_step = 8;
 constexpr double gpu_fma_per_sm_cycle = 128, gpu_fma_per_net_step = 40;
-
-// The first "cpu MHz" of /proc/cpuinfo in Hz (a nominal figure in a VM); 0 when unknown.
-double cpu_clock_hz() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("cpu MHz", 0) != 0) continue;
-    const std::size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const double mhz = std::strtod(line.c_str() + colon + 1, nullptr);
-    if (mhz > 0) return mhz * 1e6;
-  }
-  return 0;
-}
 
 struct Ceiling {
   double net_steps_per_second = 0;  // 0: unknown
@@ -59,21 +45,22 @@ Ceiling ceiling_for(const std::string& backend, const SweepGroup& group, int thr
   const double work = static_cast<double>(group.data.samples()) * (s.hidden + s.outputs) / 4.0;
   Ceiling c;
   if (backend == "cpu" || backend == "reference") {
-    const double clock = cpu_clock_hz();
-    if (clock <= 0) {
-      c.how = "n/a: no cpu MHz in /proc/cpuinfo";
-      return c;
-    }
+    // cpu: every worker thread's vectors; reference: one thread, one double per
+    // instruction (a scalar FMA issues at the vector rate on these cores).
     const bool simd = backend == "cpu";
     const int cores =
         simd ? (threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
              : 1;
     const int lanes = simd ? cpu::vector_width() : 1;
-    c.net_steps_per_second =
-        cores * cpu_vector_ops_per_cycle * clock * lanes / cpu_instructions_per_vector_step / work;
-    c.how = std::to_string(cores) + (cores == 1 ? " core" : " cores") + " x " +
-            format_g(cpu_vector_ops_per_cycle, 2) + " ops/cycle x " + format_g(clock / 1e9, 3) +
-            " GHz (nominal, /proc/cpuinfo) x " + std::to_string(lanes) + " lanes" +
+    const double fma_per_second = cpu::vector_fma_per_second(cores);
+    if (!(fma_per_second > 0)) {
+      c.how = "n/a: the FMA rate could not be measured";
+      return c;
+    }
+    c.net_steps_per_second = fma_per_second * lanes / cpu_instructions_per_vector_step / work;
+    c.how = format_g(fma_per_second / 1e9, 3) + " G " + (simd ? "vector " : "") + "FMAs/s measured on " +
+            std::to_string(cores) + (cores == 1 ? " core" : " cores") + " x " + std::to_string(lanes) +
+            (lanes == 1 ? " lane" : " lanes") +
             (simd ? " (" + cpu::instruction_set() + ")" : " (scalar double)") + " / " +
             format_g(cpu_instructions_per_vector_step, 3) + " instructions per net-step";
     return c;
