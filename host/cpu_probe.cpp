@@ -29,7 +29,7 @@ double fma_rate(long iterations) {
   const simd::Vec scale(0.999999f), add(1e-7f);
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < iterations; ++i)
-    for (int c = 0; c < kChains; ++c) acc[c] = xsimd::fma(acc[c], scale, add);
+    for (int c = 0; c < kChains; ++c) acc[c] = simd::fused_multiply_add(acc[c], scale, add);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   simd::Vec sum = acc[0];
   for (int c = 1; c < kChains; ++c) sum += acc[c];

@@ -18,6 +18,28 @@ using VecMask = xsimd::batch_bool<float>;
 // Lanes of one vector: 16 with AVX-512, 8 with AVX2, 4 with SSE/NEON.
 constexpr int vector_width = static_cast<int>(Vec::size);
 
+// a b + c and c - a b, each rounded once. xsimd 10 has no AVX-512 kernel for
+// fma or fnma: its generic one writes a * b + c (and -a * b + c, the -a a
+// subtraction from zero) and leaves the fusing to the compiler, which g++ does
+// only where the product's every use is in the same basic block; once it has
+// hoisted a product out of a branch it rounds twice, and the SIMD math then
+// parts from math.hpp's scalar std::fma. So with AVX-512 these are the FMA
+// instructions themselves.
+inline Vec fused_multiply_add(Vec a, Vec b, Vec c) {
+#if XSIMD_WITH_AVX512F
+  return _mm512_fmadd_ps(a, b, c);
+#else
+  return xsimd::fma(a, b, c);
+#endif
+}
+inline Vec fused_negated_multiply_add(Vec a, Vec b, Vec c) {
+#if XSIMD_WITH_AVX512F
+  return _mm512_fnmadd_ps(a, b, c);
+#else
+  return xsimd::fnma(a, b, c);
+#endif
+}
+
 // The name of the instruction set xsimd targets in this translation unit.
 inline const char* instruction_set() {
   return xsimd::default_arch::name();
@@ -157,16 +179,16 @@ inline Vec exp_cephes(Vec x) {
   x = xsimd::min(Vec(88.0f), x);  // min/max keep a NaN in the second operand
   x = xsimd::max(Vec(-87.3f), x);
   const Vec shifter(12583039.0f);  // 1.5 * 2^23 + 127
-  const Vec t = xsimd::fma(x, Vec(1.44269504088896341f), shifter);
+  const Vec t = fused_multiply_add(x, Vec(1.44269504088896341f), shifter);
   const Vec k = t - shifter;
-  Vec r = xsimd::fnma(k, Vec(0.693359375f), x);
-  r = xsimd::fnma(k, Vec(-2.12194440e-4f), r);
+  Vec r = fused_negated_multiply_add(k, Vec(0.693359375f), x);
+  r = fused_negated_multiply_add(k, Vec(-2.12194440e-4f), r);
   Vec p = Vec(8.31250008e-3f);
-  p = xsimd::fma(p, r, Vec(4.18903306e-2f));
-  p = xsimd::fma(p, r, Vec(1.66671157e-1f));
-  p = xsimd::fma(p, r, Vec(4.99992311e-1f));
-  p = xsimd::fma(p, r, Vec(1.0f));
-  p = xsimd::fma(p, r, Vec(1.0f));
+  p = fused_multiply_add(p, r, Vec(4.18903306e-2f));
+  p = fused_multiply_add(p, r, Vec(1.66671157e-1f));
+  p = fused_multiply_add(p, r, Vec(4.99992311e-1f));
+  p = fused_multiply_add(p, r, Vec(1.0f));
+  p = fused_multiply_add(p, r, Vec(1.0f));
   return p * xsimd::bitwise_cast<Vec>(xsimd::bitwise_cast<IVec>(t) << 23);
 }
 
@@ -198,7 +220,7 @@ struct SimdPreciseMath {
 // otherwise serialises the block's vectors at every sigmoid layer.
 inline Vec reciprocal_fast(Vec b) {
   const Vec r = xsimd::reciprocal(b);
-  return xsimd::fma(xsimd::fnma(b, r, Vec(1.0f)), r, r);
+  return fused_multiply_add(fused_negated_multiply_add(b, r, Vec(1.0f)), r, r);
 }
 
 // a / b as a times reciprocal_fast(b).
@@ -241,12 +263,12 @@ struct NumberOps<simd::Pack<K>> {
   }
   static P fma(const P& a, const P& b, const P& c) {
     P r;
-    for (int k = 0; k < K; ++k) r.v[k] = xsimd::fma(a.v[k], b.v[k], c.v[k]);
+    for (int k = 0; k < K; ++k) r.v[k] = simd::fused_multiply_add(a.v[k], b.v[k], c.v[k]);
     return r;
   }
   static P fnma(const P& a, const P& b, const P& c) {
     P r;
-    for (int k = 0; k < K; ++k) r.v[k] = xsimd::fnma(a.v[k], b.v[k], c.v[k]);
+    for (int k = 0; k < K; ++k) r.v[k] = simd::fused_negated_multiply_add(a.v[k], b.v[k], c.v[k]);
     return r;
   }
 };
