@@ -174,11 +174,17 @@ struct NumberOps {
 
 // ---- activations
 
+// The sigmoid of z from -z.
+template <class Math, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T sigmoid_of_negated(T minus_z) {
+  return Math::div(T(1), T(1) + Math::exp(minus_z));
+}
+
 template <class Math, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE T activate(Activation a, T z) {
   switch (a) {
     case Activation::sigmoid:
-      return Math::div(T(1), T(1) + Math::exp(-z));
+      return sigmoid_of_negated<Math>(-z);
     case Activation::tanh:
       return Math::tanh(z);
     case Activation::relu:
@@ -211,8 +217,18 @@ MANYNETS_HD MANYNETS_MATH_INLINE T activation_slope(Activation a, T y) {
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f,
                                               Activation g, T* h, T* o) {
+  // A sigmoid unit sums -z = -b - w x ... by fnma: rounding to nearest is
+  // symmetric, so that is -z exactly (an exact zero may differ in sign, which
+  // e^-z does not see), and it costs no negation when the bias is not trained.
   MANYNETS_UNROLL
   for (int j = 0; j < H; ++j) {
+    if (f == Activation::sigmoid) {
+      T minus_z = -net.b1(j);
+      MANYNETS_UNROLL
+      for (int i = 0; i < I; ++i) minus_z = NumberOps<T>::fnma(net.w1(j, i), x[i], minus_z);
+      h[j] = sigmoid_of_negated<Math>(minus_z);
+      continue;
+    }
     T z = net.b1(j);
     MANYNETS_UNROLL
     for (int i = 0; i < I; ++i) z = NumberOps<T>::fma(net.w1(j, i), x[i], z);
@@ -220,6 +236,13 @@ MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const 
   }
   MANYNETS_UNROLL
   for (int k = 0; k < O; ++k) {
+    if (g == Activation::sigmoid) {
+      T minus_z = -net.b2(k);
+      MANYNETS_UNROLL
+      for (int j = 0; j < H; ++j) minus_z = NumberOps<T>::fnma(net.w2(k, j), h[j], minus_z);
+      o[k] = sigmoid_of_negated<Math>(minus_z);
+      continue;
+    }
     T z = net.b2(k);
     MANYNETS_UNROLL
     for (int j = 0; j < H; ++j) z = NumberOps<T>::fma(net.w2(k, j), h[j], z);
