@@ -25,7 +25,7 @@ int vector_width();
 std::string instruction_set();
 // Vector fused multiply-adds per second that `threads` threads (0: every core)
 // issue together on this machine, in vectors of vector_width() lanes, measured
-// over ~30 ms: the "vector instructions per second" of the cpu ceiling
+// over ~25 ms: the "vector instructions per second" of the cpu ceiling
 // (docs/perf.md), in place of a nominal clock.
 double vector_fma_per_second(int threads);
 
