@@ -3,7 +3,9 @@
 // input checks and the backend registry.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <functional>
 #include <limits>
 #include <random>
@@ -322,6 +324,35 @@ TEST(TypesResults, AllocateSizesEverythingAndFillsCurvesWithNaN) {
   EXPECT_TRUE(r.curve_loss.empty());
   EXPECT_EQ(curve_points_for(1, 5000), 5001u);
   EXPECT_EQ(curve_points_for(5000, 5000), 2u);
+}
+
+// Arrays of several MB take the path that asks the kernel for huge pages first;
+// a Results reused for a smaller and then a larger batch must hold fresh values.
+TEST(TypesResults, AllocateFillsLargeArraysAndRefillsAReusedResults) {
+  Results r;
+  for (std::size_t n : {std::size_t{400000}, std::size_t{1000}, std::size_t{500000}}) {
+    r.allocate(Shape{2, 3, 1}, n, 100, 150);  // 2 curve points
+    ASSERT_EQ(r.params.size(), 13 * n);
+    ASSERT_EQ(r.loss.size(), n);
+    ASSERT_EQ(r.curve_loss.size(), 2 * n);
+    EXPECT_EQ(std::count(r.params.begin(), r.params.end(), 0.0), static_cast<std::ptrdiff_t>(13 * n));
+    EXPECT_EQ(std::count(r.loss.begin(), r.loss.end(), 0.0), static_cast<std::ptrdiff_t>(n));
+    EXPECT_EQ(std::count(r.abs_error.begin(), r.abs_error.end(), 0.0), static_cast<std::ptrdiff_t>(n));
+    EXPECT_EQ(std::count(r.steps.begin(), r.steps.end(), 0), static_cast<std::ptrdiff_t>(n));
+    EXPECT_EQ(std::count(r.status.begin(), r.status.end(), Status::max_steps),
+              static_cast<std::ptrdiff_t>(n));
+    EXPECT_TRUE(std::all_of(r.curve_loss.begin(), r.curve_loss.end(), [](float v) { return std::isnan(v); }));
+    EXPECT_TRUE(std::all_of(r.curve_abs_error.begin(), r.curve_abs_error.end(),
+                            [](float v) { return std::isnan(v); }));
+    // Leave values behind for the next allocation to overwrite.
+    std::fill(r.params.begin(), r.params.end(), 7.0);
+    std::fill(r.loss.begin(), r.loss.end(), 7.0);
+    std::fill(r.abs_error.begin(), r.abs_error.end(), 7.0);
+    std::fill(r.steps.begin(), r.steps.end(), 7);
+    std::fill(r.status.begin(), r.status.end(), Status::converged);
+    std::fill(r.curve_loss.begin(), r.curve_loss.end(), 7.0f);
+    std::fill(r.curve_abs_error.begin(), r.curve_abs_error.end(), 7.0f);
+  }
 }
 
 // ---- training input checks and backends
