@@ -161,35 +161,78 @@ Pack<K> map(const Pack<K>& a, F f) {
   return r;
 }
 
-// e^x in xsimd operations, Cephes' expf scheme with a cheaper range reduction
-// and a shorter polynomial: x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in two
-// so k ln2 is exact), e^r by 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3) in Horner
-// form, and 2^k built in the exponent field. c2..c5 minimise the largest
-// relative error of that form on |r| <= ln2 / 2 (1.05e-7, an iteratively
-// reweighted least-squares fit); Cephes' degree-7 polynomial is ~10x more
-// accurate, which fast mode does not need, for two more FMAs on the chain.
-// k comes from adding 1.5 * 2^23 + 127 to x log2(e): the sum rounds x log2(e)
-// to an integer, and its low bits hold k + 127, which a shift by 23 turns into
-// the float 2^k, so no rounding instruction, conversion or ldexp is needed.
-// Inputs are clamped to [-87.3, 88.0] so that k + 127 stays in [1, 254]
-// (NaN passes through); within that range it agrees with std::exp to within
-// 2.2 ulp (tests/test_cpu_backend.cpp measures it).
-inline Vec exp_cephes(Vec x) {
-  using IVec = xsimd::batch<std::int32_t>;
-  x = xsimd::min(Vec(88.0f), x);  // min/max keep a NaN in the second operand
-  x = xsimd::max(Vec(-87.3f), x);
+// e^x of N vectors, Cephes' expf scheme with a cheaper range reduction and a
+// shorter polynomial: x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in two so
+// k ln2 is exact), e^r by 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3) in Horner
+// form, and e^x = 2^k e^r. c2..c5 minimise the largest relative error of that
+// form on |r| <= ln2 / 2 (1.05e-7, an iteratively reweighted least-squares
+// fit); Cephes' degree-7 polynomial is ~10x more accurate, which fast mode does
+// not need, for two more FMAs on the chain. k comes from adding 1.5 * 2^23 to
+// x log2(e), which rounds it to an integer, so no rounding instruction is
+// needed. Inputs are clamped to [-87.3, 88.0] (NaN passes through). Within
+// [-87, 88] the result agrees with std::exp to within 2.2 ulp
+// (tests/test_cpu_backend.cpp measures it).
+//
+// Each step is applied to all N vectors before the next: one exp is a chain of
+// 12 dependent operations (~50 cycles), and N chains side by side keep both
+// vector ports busy where the out-of-order window alone does not.
+//
+// 2^k is applied by vscalefps with AVX-512; otherwise the clamp keeps k + 127
+// within the exponent field, and the shifted sum, whose low bits hold k + 127
+// when 127 is added to the shift constant, builds 2^k there. The two give
+// the same bits.
+template <int N>
+inline void exp_cephes(const Vec (&x_in)[N], Vec (&y)[N]) {
+  Vec x[N], t[N], k[N], r[N], p[N];
+#if XSIMD_WITH_AVX512F
+  const Vec shifter(12582912.0f);  // 1.5 * 2^23
+#else
   const Vec shifter(12583039.0f);  // 1.5 * 2^23 + 127
-  const Vec t = fused_multiply_add(x, Vec(1.44269504088896341f), shifter);
-  const Vec k = t - shifter;
-  Vec r = fused_negated_multiply_add(k, Vec(0.693359375f), x);
-  r = fused_negated_multiply_add(k, Vec(-2.12194440e-4f), r);
-  Vec p = Vec(8.31250008e-3f);
-  p = fused_multiply_add(p, r, Vec(4.18903306e-2f));
-  p = fused_multiply_add(p, r, Vec(1.66671157e-1f));
-  p = fused_multiply_add(p, r, Vec(4.99992311e-1f));
-  p = fused_multiply_add(p, r, Vec(1.0f));
-  p = fused_multiply_add(p, r, Vec(1.0f));
-  return p * xsimd::bitwise_cast<Vec>(xsimd::bitwise_cast<IVec>(t) << 23);
+#endif
+  // min and max keep a NaN in their second operand.
+  for (int i = 0; i < N; ++i) x[i] = xsimd::min(Vec(88.0f), x_in[i]);
+  for (int i = 0; i < N; ++i) x[i] = xsimd::max(Vec(-87.3f), x[i]);
+  for (int i = 0; i < N; ++i) t[i] = fused_multiply_add(x[i], Vec(1.44269504088896341f), shifter);
+  for (int i = 0; i < N; ++i) k[i] = t[i] - shifter;
+  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(0.693359375f), x[i]);
+  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(-2.12194440e-4f), r[i]);
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(Vec(8.31250008e-3f), r[i], Vec(4.18903306e-2f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(1.66671157e-1f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(4.99992311e-1f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(1.0f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(1.0f));
+#if XSIMD_WITH_AVX512F
+  for (int i = 0; i < N; ++i) y[i] = _mm512_scalef_ps(p[i], k[i]);
+#else
+  using IVec = xsimd::batch<std::int32_t>;
+  for (int i = 0; i < N; ++i) y[i] = p[i] * xsimd::bitwise_cast<Vec>(xsimd::bitwise_cast<IVec>(t[i]) << 23);
+#endif
+}
+
+inline Vec exp_cephes(Vec x) {
+  Vec in[1] = {x}, out[1];
+  exp_cephes(in, out);
+  return out[0];
+}
+
+// 1 / b of N vectors from the hardware's reciprocal estimate (xsimd::reciprocal:
+// 14 bits with AVX-512, 12 with AVX2) refined by one Newton step, r (2 - b r), to
+// about 1 ulp: unlike a division it does not wait on the divider, whose one
+// unit otherwise serialises the block's vectors at every sigmoid layer. Step by
+// step across the vectors, as exp_cephes.
+template <int N>
+inline void reciprocal_fast(const Vec (&b)[N], Vec (&r)[N]) {
+  Vec e[N];
+  for (int i = 0; i < N; ++i) r[i] = xsimd::reciprocal(b[i]);
+  for (int i = 0; i < N; ++i) e[i] = fused_negated_multiply_add(b[i], r[i], Vec(1.0f));
+  for (int i = 0; i < N; ++i) r[i] = fused_multiply_add(e[i], r[i], r[i]);
+}
+
+// a / b as a times reciprocal_fast(b).
+inline Vec divide_fast(Vec a, Vec b) {
+  Vec in[1] = {b}, r[1];
+  reciprocal_fast(in, r);
+  return a * r[0];
 }
 
 // ---- math policies for Pack<K>
@@ -214,32 +257,20 @@ struct SimdPreciseMath {
   }
 };
 
-// 1 / b from the hardware's reciprocal estimate (xsimd::reciprocal: 14 bits
-// with AVX-512, 12 with AVX2) refined by one Newton step, r (2 - b r), to about
-// 1 ulp: unlike a division it does not wait on the divider, whose one unit
-// otherwise serialises the block's vectors at every sigmoid layer.
-inline Vec reciprocal_fast(Vec b) {
-  const Vec r = xsimd::reciprocal(b);
-  return fused_multiply_add(fused_negated_multiply_add(b, r, Vec(1.0f)), r, r);
-}
-
-// a / b as a times reciprocal_fast(b).
-inline Vec divide_fast(Vec a, Vec b) {
-  return a * reciprocal_fast(b);
-}
-
 // MathMode::fast on the host: exp_cephes in place of xsimd::exp and
-// divide_fast in place of division; the rest as precise.
+// a times reciprocal_fast(b) in place of division; the rest as precise.
 struct SimdFastMath : SimdPreciseMath {
   template <int K>
   static Pack<K> exp(const Pack<K>& x) {
-    return map(x, [](const Vec& a) { return exp_cephes(a); });
+    Pack<K> y;
+    exp_cephes(x.v, y.v);
+    return y;
   }
   template <int K>
   static Pack<K> div(const Pack<K>& a, const Pack<K>& b) {
-    Pack<K> q;
-    for (int k = 0; k < K; ++k) q.v[k] = divide_fast(a.v[k], b.v[k]);
-    return q;
+    Pack<K> r;
+    reciprocal_fast(b.v, r.v);
+    return a * r;
   }
 };
 
