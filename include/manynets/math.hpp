@@ -215,41 +215,33 @@ MANYNETS_HD MANYNETS_MATH_INLINE T activation_slope(Activation a, T y) {
 
 // ---- forward, loss, backward
 
+// a(b + w . in) for one unit with N inputs, w its row of weights. A sigmoid
+// unit sums -z = -b - w in ... by fnma: rounding to nearest is symmetric, so
+// that is -z exactly (an exact zero may differ in sign, which e^-z does not
+// see), and it costs no negation when the bias is not trained.
+template <class Math, int N, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T unit_output(const T* w, T b, const T* in, Activation a) {
+  if (a == Activation::sigmoid) {
+    T minus_z = -b;
+    MANYNETS_UNROLL
+    for (int i = 0; i < N; ++i) minus_z = NumberOps<T>::fnma(w[i], in[i], minus_z);
+    return sigmoid_of_negated<Math>(minus_z);
+  }
+  T z = b;
+  MANYNETS_UNROLL
+  for (int i = 0; i < N; ++i) z = NumberOps<T>::fma(w[i], in[i], z);
+  return activate<Math>(a, z);
+}
+
 // h = f(W1 x + b1), o = g(W2 h + b2).
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f,
                                               Activation g, T* h, T* o) {
-  // A sigmoid unit sums -z = -b - w x ... by fnma: rounding to nearest is
-  // symmetric, so that is -z exactly (an exact zero may differ in sign, which
-  // e^-z does not see), and it costs no negation when the bias is not trained.
+  using Net = Mlp<I, H, O, T>;
   MANYNETS_UNROLL
-  for (int j = 0; j < H; ++j) {
-    if (f == Activation::sigmoid) {
-      T minus_z = -net.b1(j);
-      MANYNETS_UNROLL
-      for (int i = 0; i < I; ++i) minus_z = NumberOps<T>::fnma(net.w1(j, i), x[i], minus_z);
-      h[j] = sigmoid_of_negated<Math>(minus_z);
-      continue;
-    }
-    T z = net.b1(j);
-    MANYNETS_UNROLL
-    for (int i = 0; i < I; ++i) z = NumberOps<T>::fma(net.w1(j, i), x[i], z);
-    h[j] = activate<Math>(f, z);
-  }
+  for (int j = 0; j < H; ++j) h[j] = unit_output<Math, I>(&net.p[Net::w1_index(j, 0)], net.b1(j), x, f);
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) {
-    if (g == Activation::sigmoid) {
-      T minus_z = -net.b2(k);
-      MANYNETS_UNROLL
-      for (int j = 0; j < H; ++j) minus_z = NumberOps<T>::fnma(net.w2(k, j), h[j], minus_z);
-      o[k] = sigmoid_of_negated<Math>(minus_z);
-      continue;
-    }
-    T z = net.b2(k);
-    MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) z = NumberOps<T>::fma(net.w2(k, j), h[j], z);
-    o[k] = activate<Math>(g, z);
-  }
+  for (int k = 0; k < O; ++k) o[k] = unit_output<Math, H>(&net.p[Net::w2_index(k, 0)], net.b2(k), h, g);
 }
 
 // E = sum_k 1/2 (t_k - o_k)^2 for one sample. Alone it serves a loop that
