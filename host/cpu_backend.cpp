@@ -552,17 +552,12 @@ class CpuBackend : public Backend {
         if (!failed.exchange(true)) failure = std::current_exception();
       }
     };
-    const std::size_t workers = std::min<std::size_t>(thread_count(), blocks.size());
+    const std::size_t workers = std::min<std::size_t>(worker_threads(threads_), blocks.size());
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
     work();
     for (std::thread& t : pool) t.join();
     if (failure) std::rethrow_exception(failure);
-  }
-
-  std::size_t thread_count() const {
-    if (threads_ > 0) return static_cast<std::size_t>(threads_);
-    return std::max(1u, std::thread::hardware_concurrency());
   }
 
   int threads_;

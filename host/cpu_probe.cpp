@@ -41,8 +41,12 @@ double fma_rate(long iterations) {
 
 }  // namespace
 
+int worker_threads(int threads) {
+  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 double vector_fma_per_second(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = worker_threads(threads);
   // Five rounds of ~5 ms (1e6 x 12 FMAs at ~5e9 a second per core), all
   // threads at once so the cores run at the clock they keep under load; the
   // fastest round of each thread counts (interruptions only slow a round down).

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "manynets/cpu.hpp"
@@ -418,6 +419,14 @@ TEST(CpuProbe, MeasuresAFiniteFmaRateForOneThreadAndForEveryCore) {
     EXPECT_TRUE(std::isfinite(rate)) << threads;
     EXPECT_GT(rate, 0) << threads;
   }
+}
+
+TEST(CpuProbe, WorkerThreadsAreTheRequestOrEveryCore) {
+  EXPECT_EQ(cpu::worker_threads(1), 1);
+  EXPECT_EQ(cpu::worker_threads(5), 5);
+  const int every_core = cpu::worker_threads(0);
+  EXPECT_GE(every_core, 1);
+  EXPECT_EQ(every_core, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 TEST(CpuBackend, CommandLineTrainAgreesWithReference) {

@@ -10,7 +10,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -48,9 +47,7 @@ Ceiling ceiling_for(const std::string& backend, const SweepGroup& group, int thr
     // cpu: every worker thread's vectors; reference: one thread, one double per
     // instruction (a scalar FMA issues at the vector rate on these cores).
     const bool simd = backend == "cpu";
-    const int cores =
-        simd ? (threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
-             : 1;
+    const int cores = simd ? cpu::worker_threads(threads) : 1;
     const int lanes = simd ? cpu::vector_width() : 1;
     const double fma_per_second = cpu::vector_fma_per_second(cores);
     if (!(fma_per_second > 0)) {
