@@ -126,6 +126,29 @@ TEST(MathActivations, ValuesAndSlopes) {
   EXPECT_DOUBLE_EQ(math::activation_slope(Activation::identity, 7.0), 1.0);
 }
 
+// In float the sigmoid's and the tanh's slopes are rounded once: y - y y and
+// 1 - y y are exact in double for these y, so each must equal its double value
+// rounded to float (the product forms y (1 - y) and 1 - y * y round twice and
+// miss that for some y).
+TEST(MathActivations, FloatSlopesAreRoundedOnce) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> sigmoid_out(1.0f / 64, 1.0f), tanh_out(-1.0f, 1.0f);
+  int sigmoid_checked = 0, tanh_checked = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    const float y = sigmoid_out(rng);
+    const double yd = y;
+    ASSERT_EQ(math::activation_slope(Activation::sigmoid, y), static_cast<float>(yd - yd * yd)) << y;
+    ++sigmoid_checked;
+    const float u = tanh_out(rng);
+    if (std::abs(u) < 0.125f) continue;  // 1 - u u needs more than a double's bits below that
+    const double ud = u;
+    ASSERT_EQ(math::activation_slope(Activation::tanh, u), static_cast<float>(1.0 - ud * ud)) << u;
+    ++tanh_checked;
+  }
+  EXPECT_EQ(sigmoid_checked, 20000);
+  EXPECT_GT(tanh_checked, 15000);
+}
+
 math::Hyper<double> sgd_hyper(double lr) {
   return {lr,         0.9, 0.9, 0.999, 1e-8, 0.0, 1, Optimizer::sgd, Activation::sigmoid, Activation::sigmoid,
           Mode::full, true};
