@@ -235,13 +235,68 @@ inline Vec divide_fast(Vec a, Vec b) {
   return a * r[0];
 }
 
+#if XSIMD_WITH_AVX512F
+// xsimd::exp of N vectors, bit for bit, computed step by step across the
+// vectors as exp_cephes is. xsimd 10's float exp is Cephes' expf: k =
+// nearbyint(x log2(e)), x = k ln2 + r (ln2 in two parts), e^r by a degree-5
+// polynomial, 2^k by building its bits, then 0 where x <= minlog and inf where
+// x >= maxlog. Per vector it is 20 instructions with a long chain; here it is
+// 16:
+// - k: the product rounded (embedded rounding, so g++ cannot fuse it with the
+//   add), then rounded to an integer by adding and subtracting 1.5 * 2^23, as
+//   vrndscaleps does (to nearest, ties to even) in two operations instead of
+//   two micro-operations and 8 cycles;
+// - 2^k by vscalefps, whose zero-masking gives xsimd's 0: xsimd's bits of 2^k
+//   are 0 for k = -127 and every x <= minlog has k <= -127, so the result is 0
+//   exactly where k <= -127 (a NaN k keeps its NaN);
+// - inf where x >= maxlog, as xsimd (every k >= 128 has x >= maxlog).
+// The results equal xsimd::exp's for every float (NaN stays NaN; checked
+// exhaustively once, and tests/test_cpu_backend.cpp checks the k boundaries,
+// the range ends and a sweep of all floats), so precise mode's results are
+// those it had with xsimd::exp.
+template <int N>
+inline void exp_xsimd_steps(const Vec (&x)[N], Vec (&y)[N]) {
+  Vec k[N], r[N], r2[N], p[N];
+  const Vec shifter(12582912.0f);  // 1.5 * 2^23
+  for (int i = 0; i < N; ++i)
+    k[i] = _mm512_mul_round_ps(x[i], xsimd::constants::invlog_2<Vec>(),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  for (int i = 0; i < N; ++i) k[i] = k[i] + shifter;
+  for (int i = 0; i < N; ++i) k[i] = k[i] - shifter;
+  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], xsimd::constants::log_2hi<Vec>(), x[i]);
+  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], xsimd::constants::log_2lo<Vec>(), r[i]);
+  for (int i = 0; i < N; ++i) r2[i] = r[i] * r[i];
+  // xsimd's coefficients: 0x3ab778cf, 0x3c098d8b, 0x3d2aa957, 0x3e2aa9a5, 0.5.
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(Vec(0x1.6ef19ep-10f), r[i], Vec(0x1.131b16p-7f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(0x1.5552aep-5f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(0x1.55534ap-3f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(0.5f));
+  for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r2[i], r[i]);
+  for (int i = 0; i < N; ++i) p[i] = p[i] + Vec(1.0f);
+  for (int i = 0; i < N; ++i) {
+    const __mmask16 finite_or_nan = _mm512_cmp_ps_mask(k[i], Vec(-127.0f), _CMP_NLE_UQ);
+    const __mmask16 overflows = _mm512_cmp_ps_mask(x[i], xsimd::constants::maxlog<Vec>(), _CMP_GE_OQ);
+    y[i] = _mm512_mask_mov_ps(_mm512_maskz_scalef_ps(finite_or_nan, p[i], k[i]), overflows,
+                              xsimd::constants::infinity<Vec>());
+  }
+}
+#endif
+
 // ---- math policies for Pack<K>
 
-// xsimd's exp and tanh (a few ulp), IEEE division and square root.
+// xsimd's exp and tanh (a few ulp), IEEE division and square root. With
+// AVX-512 the exp is exp_xsimd_steps: the same values, step by step across the
+// Pack's vectors.
 struct SimdPreciseMath {
   template <int K>
   static Pack<K> exp(const Pack<K>& x) {
+#if XSIMD_WITH_AVX512F
+    Pack<K> y;
+    exp_xsimd_steps(x.v, y.v);
+    return y;
+#else
     return map(x, [](const Vec& a) { return xsimd::exp(a); });
+#endif
   }
   template <int K>
   static Pack<K> tanh(const Pack<K>& x) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -578,6 +579,70 @@ TEST(CpuExpCephes, IsWithinFourUlpOfExpAndPassesNaN) {
   EXPECT_GT(out[1], 1e38f);
   EXPECT_LT(out[2], 1e-37f);
   EXPECT_GE(out[2], 0.0f);
+}
+
+// ---- the precise-mode exp
+
+// Precise mode's exp is xsimd::exp's value for every float; with AVX-512 it is
+// computed by exp_xsimd_steps, which a change in either could part from
+// xsimd::exp without any tolerance test noticing. The floats checked: both
+// sides of every boundary between two values of k (x near (n + 1/2) ln2, where
+// the two ways of rounding x log2(e) can disagree), the range ends, special
+// values, and a stride through every bit pattern.
+TEST(CpuPreciseExp, EqualsXsimdExpBitForBit) {
+#if !XSIMD_WITH_AVX512F
+  GTEST_SKIP() << "without AVX-512 precise mode calls xsimd::exp itself (" << simd::instruction_set() << ")";
+#endif
+  std::vector<float> xs = {0.0f,
+                           -0.0f,
+                           std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::quiet_NaN(),
+                           std::numeric_limits<float>::max(),
+                           -std::numeric_limits<float>::max(),
+                           std::numeric_limits<float>::denorm_min(),
+                           -std::numeric_limits<float>::denorm_min()};
+  auto around = [&](float centre) {
+    float below = centre, above = centre;
+    xs.push_back(centre);
+    for (int i = 0; i < 64; ++i) {
+      below = std::nextafter(below, -std::numeric_limits<float>::infinity());
+      above = std::nextafter(above, std::numeric_limits<float>::infinity());
+      xs.push_back(below);
+      xs.push_back(above);
+    }
+  };
+  for (int n = -130; n <= 130; ++n) around(static_cast<float>((n + 0.5) * std::log(2.0)));
+  around(88.3762626647949f);   // xsimd's maxlog
+  around(-88.3762626647949f);  // and minlog
+  for (std::uint64_t bits = 0; bits < (std::uint64_t{1} << 32); bits += 4093) {
+    const auto u = static_cast<std::uint32_t>(bits);
+    float x;
+    std::memcpy(&x, &u, sizeof x);
+    xs.push_back(x);
+  }
+  using P = simd::Pack<3>;
+  while (xs.size() % P::lanes != 0) xs.push_back(1.0f);
+  alignas(64) float got[P::lanes], want[simd::vector_width];
+  int checked = 0;
+  for (std::size_t at = 0; at < xs.size(); at += P::lanes) {
+    simd::SimdPreciseMath::exp(P::load(&xs[at])).store(got);
+    for (int v = 0; v < 3; ++v) {
+      xsimd::exp(simd::Vec::load_unaligned(&xs[at + v * simd::vector_width])).store_unaligned(want);
+      for (int l = 0; l < simd::vector_width; ++l) {
+        const float g = got[v * simd::vector_width + l], w = want[l];
+        const float x = xs[at + v * simd::vector_width + l];
+        if (std::isnan(w)) {
+          ASSERT_TRUE(std::isnan(g)) << "exp(" << x << ")";
+        } else {
+          ASSERT_EQ(std::memcmp(&g, &w, sizeof g), 0)
+              << std::hexfloat << "exp(" << x << "): " << g << ", xsimd::exp " << w;
+        }
+        ++checked;
+      }
+    }
+  }
+  ::testing::Test::RecordProperty("floats_checked", checked);
 }
 
 // The fast division: one Newton step on the hardware's reciprocal estimate.
