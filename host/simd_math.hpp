@@ -162,19 +162,24 @@ Pack<K> map(const Pack<K>& a, F f) {
 }
 
 // e^x of N vectors, Cephes' expf scheme with a cheaper range reduction and a
-// shorter polynomial: x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in two so
-// k ln2 is exact), e^r by 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3) in Horner
-// form, and e^x = 2^k e^r. c2..c5 minimise the largest relative error of that
-// form on |r| <= ln2 / 2 (1.05e-7, an iteratively reweighted least-squares
-// fit); Cephes' degree-7 polynomial is ~10x more accurate, which fast mode does
-// not need, for two more FMAs on the chain. k comes from adding 1.5 * 2^23 to
-// x log2(e), which rounds it to an integer, so no rounding instruction is
-// needed. Inputs are clamped to [-87.3, 88.0] (NaN passes through). Within
-// [-87, 88] the result agrees with std::exp to within 2.2 ulp
-// (tests/test_cpu_backend.cpp measures it).
+// shorter polynomial: x = k ln2 + r with |r| <= ln2 / 2, e^r by 1 + r + r^2 (c2
+// + c3 r + c4 r^2 + c5 r^3) in Horner form, and e^x = 2^k e^r. r = x - k ln2
+// is one fnma with ln2 rounded to float, where Cephes splits ln2 in two so
+// that k ln2 is exact: the rounding of ln2 (1.9e-9) then errs by |k| times
+// that, which adds to the result's relative error at large |x| (at most 3.4 x
+// 2^-23 at x = -86.4, 1.6 x 2^-23 for |x| <= 10, against 1.5 x 2^-23
+// everywhere with the split), for one operation less on the chain. c2..c5
+// minimise the largest relative error of that form on |r| <= ln2 / 2 (1.05e-7,
+// an iteratively reweighted least-squares fit); Cephes' degree-7 polynomial
+// is ~10x more accurate, which fast mode does not need, for two more FMAs. k
+// comes from adding 1.5 * 2^23 to x log2(e), which rounds it to an integer, so
+// no rounding instruction is needed. Inputs are clamped to [-87.3, 88.0] (NaN
+// passes through). Within [-87, 88] the result is within 5.6 ulp of std::exp
+// (tests/test_cpu_backend.cpp measures it; the GPU's __expf errs by 2 + 1.16
+// |x| ulp).
 //
 // Each step is applied to all N vectors before the next: one exp is a chain of
-// 12 dependent operations (~50 cycles), and N chains side by side keep both
+// 11 dependent operations (~45 cycles), and N chains side by side keep both
 // vector ports busy where the out-of-order window alone does not.
 //
 // 2^k is applied by vscalefps with AVX-512; otherwise the clamp keeps k + 127
@@ -194,8 +199,7 @@ inline void exp_cephes(const Vec (&x_in)[N], Vec (&y)[N]) {
   for (int i = 0; i < N; ++i) x[i] = xsimd::max(Vec(-87.3f), x[i]);
   for (int i = 0; i < N; ++i) t[i] = fused_multiply_add(x[i], Vec(1.44269504088896341f), shifter);
   for (int i = 0; i < N; ++i) k[i] = t[i] - shifter;
-  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(0.693359375f), x[i]);
-  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(-2.12194440e-4f), r[i]);
+  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(0x1.62e43p-1f), x[i]);  // ln2
   for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(Vec(8.31250008e-3f), r[i], Vec(4.18903306e-2f));
   for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(1.66671157e-1f));
   for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(4.99992311e-1f));
