@@ -375,6 +375,47 @@ TEST(CpuBackend, DivergenceFoundAfterUntestedStepsIsReportedAtItsFirstStep) {
   EXPECT_GE(found_late, 10u);
 }
 
+// The steps between events test the loss of sigmoid and tanh outputs against
+// the target alone, not for infinity: with |o| <= 1 a float loss is infinite
+// at every step or at none, and step 0 is tested in full. Targets whose loss
+// overflows float (3e19: every network diverges at step 0) or stays just
+// below FLT_MAX (1.5e19: the saturated sigmoids keep the steps finite) must
+// give the bits of testing every step (a curve point at every step), in both
+// math modes.
+TEST(CpuBackend, HugeTargetsStopAsWhenEveryStepIsTested) {
+  const Preset seed = make_preset("seed");
+  for (double target : {3e19, 1.5e19}) {
+    for (MathMode m : {MathMode::precise, MathMode::fast}) {
+      SCOPED_TRACE("target " + std::to_string(target) + ", " + to_string(m));
+      Dataset data = seed.data;
+      data.t[0] = target;
+      Batch batch = seed_sweep(300, 400);  // several blocks of each output activation
+      batch.math_mode = m;
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (i % 2 == 1) batch.output_activation[i] = Activation::tanh;
+      Batch every_step = batch;
+      every_step.curve_every = 1;
+      const Results sparse = train_cpu(batch, data);
+      const Results dense = train_cpu(every_step, data);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        ASSERT_EQ(sparse.status[i], dense.status[i]) << "network " << i;
+        ASSERT_EQ(sparse.steps[i], dense.steps[i]) << "network " << i;
+        const float a = sparse.loss[i], b = dense.loss[i];
+        EXPECT_TRUE(std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b)))
+            << "network " << i;
+        if (target > 2e19) {
+          EXPECT_EQ(sparse.status[i], Status::diverged) << "network " << i;
+          EXPECT_EQ(sparse.steps[i], 0) << "network " << i;
+        } else {
+          EXPECT_EQ(sparse.status[i], Status::max_steps) << "network " << i;
+          EXPECT_TRUE(std::isfinite(sparse.loss[i])) << "network " << i;
+          EXPECT_GT(sparse.loss[i], 1e38) << "network " << i;
+        }
+      }
+    }
+  }
+}
+
 TEST(CpuBackend, EarlyStoppedLanesStopAtTheirOwnStep) {
   const Preset seed = make_preset("seed");
   Batch batch = seed_sweep(24 + 5, 3000);
@@ -569,7 +610,8 @@ TEST(CpuExpCephes, IsWithinFourUlpOfExpAndPassesNaN) {
       worst = std::max(worst, std::abs(out[l] - exact) / exact);
     }
   }
-  ::testing::Test::RecordProperty("worst_error_in_float_epsilons", std::to_string(worst / std::ldexp(1.0, -23)));
+  ::testing::Test::RecordProperty("worst_error_in_float_epsilons",
+                                  std::to_string(worst / std::ldexp(1.0, -23)));
   EXPECT_LE(worst, kExpUlps * std::ldexp(1.0, -23));
   // Outside the clamp: finite at the top, tiny at the bottom, NaN stays NaN.
   in[0] = std::numeric_limits<float>::quiet_NaN();
@@ -666,7 +708,8 @@ TEST(CpuFastDivision, IsWithinTwoUlpOfTheQuotient) {
       worst = std::max(worst, std::abs((out[l] - exact) / exact));
     }
   }
-  ::testing::Test::RecordProperty("worst_error_in_float_epsilons", std::to_string(worst / std::ldexp(1.0, -23)));
+  ::testing::Test::RecordProperty("worst_error_in_float_epsilons",
+                                  std::to_string(worst / std::ldexp(1.0, -23)));
   EXPECT_LE(worst, kReciprocalUlps * std::ldexp(1.0, -23));
 }
 
