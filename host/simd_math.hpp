@@ -242,9 +242,9 @@ inline Vec divide_fast(Vec a, Vec b) {
 #if XSIMD_WITH_AVX512F
 // xsimd::exp of N vectors, bit for bit, computed step by step across the
 // vectors as exp_cephes is. xsimd 10's float exp is Cephes' expf: k =
-// nearbyint(x log2(e)), x = k ln2 + r (ln2 in two parts), e^r by a degree-5
-// polynomial, 2^k by building its bits, then 0 where x <= minlog and inf where
-// x >= maxlog. Per vector it is 20 instructions with a long chain; here it is
+// nearbyint(x log2(e)), x = k ln2 + r (ln2 in two parts), e^r by 1 + r + r^2
+// P(r) with P of degree 4, 2^k by building its bits, then 0 where x <= minlog
+// and inf where x >= maxlog. Per vector it is 20 instructions with a long chain; here it is
 // 16:
 // - k: the product rounded (embedded rounding, so g++ cannot fuse it with the
 //   add), then rounded to an integer by adding and subtracting 1.5 * 2^23, as
