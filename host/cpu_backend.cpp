@@ -144,13 +144,19 @@ simd::Mask<K> loss_stops(const simd::Pack<K>& loss, const simd::Pack<K>& target_
 // keeps more of them in registers than inside train_block, whose event code
 // competes for them.
 //
-// With sigmoid or tanh outputs (|o| <= 1) the loss needs no test for infinity
-// here: each o_k - t_k either rounds to -t_k (|t_k| >= 2^25, where o_k is
-// below half an ulp of t_k) or is below 2^25 + 1, so each term of the loss is
-// the same at every step or below 2^49, and no sum of such terms crosses
-// FLT_MAX unless it is infinite at every step. Step 0 is an event, whose full
-// test finds that. Comparing with the target alone (NaN compares false) is
-// then the whole test, one compare per vector where there were two and an and.
+// With sigmoid or tanh outputs (|o| <= 1) and at most two of them, the loss
+// needs no test for infinity here: it is infinite at every step or at none.
+// Each d_k = o_k - t_k rounds to -t_k when |t_k| >= 2^25 (o_k is below half
+// its ulp) and is below 2^25 + 1 otherwise, so a term d_k^2 / 2 is the same at
+// every step or below 2^49. The loss is d_0^2 / 2 rounded, then fma(d_1 / 2,
+// d_1, that): a varying term below 2^49 cannot carry a fixed one across the
+// overflow threshold FLT_MAX + 2^103, which a rounded term does not exceed
+// and an exact t_1^2 / 2 cannot come within 2^80 of (it is a multiple of 2^80
+// there, and (2^25 - 1) 2^103 is not such a square). Step 0 is an event, whose
+// full test finds an infinite loss. Comparing with the target alone (NaN
+// compares false) is then the whole test, one compare per vector where there
+// were two and an and. (With more outputs two rounded fixed terms could sum
+// to the threshold's neighbourhood; they keep loss_stops.)
 template <class Math, int I, int H, int O, class P>
 __attribute__((noinline)) std::int32_t fused_steps_until_event(math::Mlp<I, H, O, P>& net_io, const P* xs,
                                                                const P* ts, P learning_rate, P target_loss,
@@ -160,7 +166,7 @@ __attribute__((noinline)) std::int32_t fused_steps_until_event(math::Mlp<I, H, O
   P x[I], t[O];
   for (int i = 0; i < I; ++i) x[i] = xs[i];
   for (int k = 0; k < O; ++k) t[k] = ts[k];
-  const bool loss_stays_finite = g == Activation::sigmoid || g == Activation::tanh;
+  const bool loss_stays_finite = O <= 2 && (g == Activation::sigmoid || g == Activation::tanh);
   for (; step < event; ++step) {
     P h[H], o[O];
     math::forward<Math>(net, x, f, g, h, o);

@@ -376,8 +376,8 @@ TEST(CpuBackend, DivergenceFoundAfterUntestedStepsIsReportedAtItsFirstStep) {
 }
 
 // The steps between events test the loss of sigmoid and tanh outputs against
-// the target alone, not for infinity: with |o| <= 1 a float loss is infinite
-// at every step or at none, and step 0 is tested in full. Targets whose loss
+// the target alone, not for infinity: with |o| <= 1 and two outputs a float
+// loss is infinite at every step or at none, and step 0 is tested in full. Targets whose loss
 // overflows float (3e19: every network diverges at step 0) or stays just
 // below FLT_MAX (1.5e19: the saturated sigmoids keep the steps finite) must
 // give the bits of testing every step (a curve point at every step), in both
