@@ -257,7 +257,10 @@ inline Vec divide_fast(Vec a, Vec b) {
 // The results equal xsimd::exp's for every float (NaN stays NaN; checked
 // exhaustively once, and tests/test_cpu_backend.cpp checks the k boundaries,
 // the range ends and a sweep of all floats), so precise mode's results are
-// those it had with xsimd::exp.
+// those it had with xsimd::exp. That is xsimd::exp as g++ compiles it when it
+// optimises: xsimd 10 writes its multiply-adds as a * b + c, which g++ fuses
+// only then; unoptimised, xsimd::exp rounds them twice and may differ in the
+// last bit.
 template <int N>
 inline void exp_xsimd_steps(const Vec (&x)[N], Vec (&y)[N]) {
   Vec k[N], r[N], r2[N], p[N];
