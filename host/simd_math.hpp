@@ -244,8 +244,7 @@ inline Vec divide_fast(Vec a, Vec b) {
 // vectors as exp_cephes is. xsimd 10's float exp is Cephes' expf: k =
 // nearbyint(x log2(e)), x = k ln2 + r (ln2 in two parts), e^r by 1 + r + r^2
 // P(r) with P of degree 4, 2^k by building its bits, then 0 where x <= minlog
-// and inf where x >= maxlog. Per vector it is 20 instructions with a long chain; here it is
-// 16:
+// and inf where x >= maxlog: 20 instructions per vector. Here it is 16:
 // - k: the product rounded (embedded rounding, so g++ cannot fuse it with the
 //   add), then rounded to an integer by adding and subtracting 1.5 * 2^23, as
 //   vrndscaleps does (to nearest, ties to even) in two operations instead of

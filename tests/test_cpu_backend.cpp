@@ -377,11 +377,11 @@ TEST(CpuBackend, DivergenceFoundAfterUntestedStepsIsReportedAtItsFirstStep) {
 
 // The steps between events test the loss of sigmoid and tanh outputs against
 // the target alone, not for infinity: with |o| <= 1 and two outputs a float
-// loss is infinite at every step or at none, and step 0 is tested in full. Targets whose loss
-// overflows float (3e19: every network diverges at step 0) or stays just
-// below FLT_MAX (1.5e19: the saturated sigmoids keep the steps finite) must
-// give the bits of testing every step (a curve point at every step), in both
-// math modes.
+// loss is infinite at every step or at none, and step 0 is tested in full.
+// Targets whose loss overflows float (3e19: every network diverges at step 0)
+// or stays just below FLT_MAX (1.5e19: the saturated sigmoids keep the steps
+// finite) must give the bits of testing every step (a curve point at every
+// step), in both math modes.
 TEST(CpuBackend, HugeTargetsStopAsWhenEveryStepIsTested) {
   const Preset seed = make_preset("seed");
   for (double target : {3e19, 1.5e19}) {
@@ -656,8 +656,8 @@ TEST(CpuPreciseExp, EqualsXsimdExpBitForBit) {
     }
   };
   for (int n = -130; n <= 130; ++n) around(static_cast<float>((n + 0.5) * std::log(2.0)));
-  around(88.3762626647949f);   // xsimd's maxlog
-  around(-88.3762626647949f);  // and minlog
+  around(xsimd::constants::maxlog<float>());
+  around(xsimd::constants::minlog<float>());
   for (std::uint64_t bits = 0; bits < (std::uint64_t{1} << 32); bits += 4093) {
     const auto u = static_cast<std::uint32_t>(bits);
     float x;
