@@ -1,9 +1,11 @@
 // The cpu backend: math.hpp's training math instantiated on simd::Pack<K>
 // (K xsimd float vectors, one network per lane). Networks are grouped by what a
-// block must share (activations, optimizer, mode, trained biases) and trained a
-// block at a time: parameters stay in registers for every step, stopped lanes
-// are frozen by masks, and a block ends when all its lanes have stopped. Blocks
-// are handed out to worker threads; chunks of the batch bound the scratch memory.
+// block must share (activations, optimizer, mode, trained biases) into a queue
+// per kind, and trained a block at a time: parameters stay in registers for
+// every step, a lane whose network stops takes the queue's next network, lanes
+// left without one are frozen by masks, and a block ends when all its lanes
+// have stopped. Worker threads share the queues; chunks of the batch bound the
+// scratch memory. A network's results do not depend on its block-mates.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -185,12 +187,33 @@ constexpr int block_vectors(int fixed_key, bool fused_sgd) {
   return fixed_key >= 0 && fused_sgd ? kFusedVectors : kVectors;
 }
 
-// Trains `count` <= kLanes networks (batch indices ids[0..count)) of one kind.
-// Lanes past `count` copy the last network and are inactive from the start.
-// FusedSgd: the kind's steps are plain gradient descent on one sample's gradient
-// (math::fuses_sgd_step), applied by math::sgd_backward_update.
+// The networks of one kind in a chunk (batch indices ids[0..size)), handed out
+// to the blocks that train them a few at a time.
+struct Queue {
+  const std::uint32_t* ids = nullptr;
+  std::size_t size = 0;
+  std::atomic<std::size_t> next{0};
+};
+
+// Networks a block takes from its queue at a time: one vector's lanes, next to
+// each other in the batch's arrays.
+constexpr std::size_t kTake = static_cast<std::size_t>(simd::vector_width);
+// A lane is refilled only up to this step, so that the block's step count stays
+// below 2^31 with any network's budget (max_allowed_steps) ahead of it.
+constexpr std::int32_t kLastRefillStep = std::numeric_limits<std::int32_t>::max() - max_allowed_steps - 1;
+
+// Trains networks of one kind from `queue` until it is empty, kLanes at a
+// time. A lane whose network stops takes the queue's next network at once (a
+// refill), which starts its own step count there: lanes are never left idle
+// while the queue has networks, however different their stopping steps. (Not
+// when recording curves, whose slots are steps of the block: such a block
+// trains the networks it started with, as does one whose step count nears
+// kLastRefillStep; the next block takes the rest.) A block that starts with
+// fewer networks than lanes copies the last into the rest, inactive from the
+// start. FusedSgd: the kind's steps are plain gradient descent on one sample's
+// gradient (math::fuses_sgd_step), applied by math::sgd_backward_update.
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
-void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t* ids, int count) {
+void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
   constexpr bool kFusedConstant = FixedKey >= 0 && FusedSgd;
   constexpr int K = block_vectors(FixedKey, FusedSgd);
   using P = simd::Pack<K>;
@@ -201,57 +224,105 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   const Batch& b = *c.batch;
   Results& r = *c.results;
   const std::size_t n = b.size();
-  std::array<std::size_t, kLanes> id;
-  for (int l = 0; l < kLanes; ++l) id[l] = ids[std::min(l, count - 1)];
+  const std::int32_t curve_every = b.curve_every;
 
+  // The networks taken from the queue and not yet in a lane: ids[taken, taken_end).
+  std::size_t taken = 0, taken_end = 0;
+  bool drained = false;
+  auto take = [&](std::size_t& i) {
+    if (taken == taken_end) {
+      if (drained) return false;
+      const std::size_t first = queue.next.fetch_add(kTake);
+      drained = first >= queue.size;
+      if (drained) return false;
+      taken = first;
+      taken_end = std::min(first + kTake, queue.size);
+    }
+    i = queue.ids[taken++];
+    return true;
+  };
+
+  // Per lane: its network, its step budget and the block step its network
+  // started at; `active` mirrors active_lane for the vector tests.
+  std::array<std::size_t, kLanes> id;
+  std::array<std::int32_t, kLanes> max_steps, start;
+  alignas(64) float active_lane[kLanes];
+  Net net;
+  math::OptState<I, H, O, P> state;
+  math::Hyper<P> hp{};
+  hp.optimizer = kind.optimizer;
+  hp.hidden_activation = kind.hidden;
+  hp.output_activation = kind.output;
+  hp.mode = kind.online ? Mode::online : Mode::full;
+  hp.train_biases = kind.train_biases;
+  const Activation f = kind.hidden, g = kind.output;
+  simd::Mask<K> active;
+
+  // A new block: its first networks' parameters and hyperparameters.
   alignas(64) float buf[kLanes];
   auto gather = [&](const auto& values) {
     for (int l = 0; l < kLanes; ++l) buf[l] = static_cast<float>(values[id[l]]);
     return P::load(buf);
   };
-
-  Net net;
-  for (int q = 0; q < kParams; ++q) {
-    for (int l = 0; l < kLanes; ++l) buf[l] = static_cast<float>(b.init_params[q * n + id[l]]);
-    net.p[q] = P::load(buf);
-  }
-  math::OptState<I, H, O, P> state;
-  state.reset();
-  math::Hyper<P> hp{gather(b.learning_rate),
-                    gather(b.momentum),
-                    gather(b.adam_beta1),
-                    gather(b.adam_beta2),
-                    gather(b.adam_epsilon),
-                    gather(b.target_loss),
-                    0,
-                    kind.optimizer,
-                    kind.hidden,
-                    kind.output,
-                    kind.online ? Mode::online : Mode::full,
-                    kind.train_biases};
-  const Activation f = kind.hidden, g = kind.output;
-
-  // Per-lane bookkeeping; `active` mirrors active_lane for the vector tests.
-  std::array<std::int32_t, kLanes> max_steps;
-  alignas(64) float active_lane[kLanes];
-  for (int l = 0; l < kLanes; ++l) {
-    max_steps[l] = b.max_steps[id[l]];
-    active_lane[l] = l < count ? 1.0f : 0.0f;
-  }
-  simd::Mask<K> active = P::load(active_lane) > P(0.0f);
+  auto start_block = [&] {
+    int count = 0;
+    for (std::size_t i; count < kLanes && take(i); ++count) id[count] = i;
+    if (count == 0) return false;
+    for (int l = count; l < kLanes; ++l) id[l] = id[count - 1];
+    for (int q = 0; q < kParams; ++q) {
+      for (int l = 0; l < kLanes; ++l) buf[l] = static_cast<float>(b.init_params[q * n + id[l]]);
+      net.p[q] = P::load(buf);
+    }
+    state.reset();
+    hp.learning_rate = gather(b.learning_rate);
+    hp.momentum = gather(b.momentum);
+    hp.adam_beta1 = gather(b.adam_beta1);
+    hp.adam_beta2 = gather(b.adam_beta2);
+    hp.adam_epsilon = gather(b.adam_epsilon);
+    hp.target_loss = gather(b.target_loss);
+    for (int l = 0; l < kLanes; ++l) {
+      max_steps[l] = b.max_steps[id[l]];
+      start[l] = 0;
+      active_lane[l] = l < count ? 1.0f : 0.0f;
+    }
+    active = P::load(active_lane) > P(0.0f);
+    return true;
+  };
+  // Lane l takes network i at block step `step`.
+  auto refill = [&](int l, std::size_t i, std::int32_t step) {
+    id[l] = i;
+    for (int q = 0; q < kParams; ++q)
+      simd::set_lane(net.p[q], l, static_cast<float>(b.init_params[q * n + i]));
+    if constexpr (!FusedSgd) {
+      for (int q = 0; q < kParams; ++q) {
+        simd::set_lane(state.m[q], l, 0.0f);
+        simd::set_lane(state.v[q], l, 0.0f);
+      }
+      simd::set_lane(state.beta1_power, l, 1.0f);
+      simd::set_lane(state.beta2_power, l, 1.0f);
+    }
+    simd::set_lane(hp.learning_rate, l, static_cast<float>(b.learning_rate[i]));
+    simd::set_lane(hp.momentum, l, static_cast<float>(b.momentum[i]));
+    simd::set_lane(hp.adam_beta1, l, static_cast<float>(b.adam_beta1[i]));
+    simd::set_lane(hp.adam_beta2, l, static_cast<float>(b.adam_beta2[i]));
+    simd::set_lane(hp.adam_epsilon, l, static_cast<float>(b.adam_epsilon[i]));
+    simd::set_lane(hp.target_loss, l, static_cast<float>(b.target_loss[i]));
+    max_steps[l] = b.max_steps[i];
+    start[l] = step;
+    active_lane[l] = 1.0f;
+  };
   auto earliest_budget = [&] {
-    std::int32_t m = max_allowed_steps;
+    std::int32_t m = std::numeric_limits<std::int32_t>::max();
     for (int l = 0; l < kLanes; ++l)
-      if (active_lane[l] != 0.0f) m = std::min(m, max_steps[l]);
+      if (active_lane[l] != 0.0f) m = std::min(m, start[l] + max_steps[l]);
     return m;
   };
-  std::int32_t next_budget_end = earliest_budget();
+  std::int32_t next_budget_end = 0;
 
   // The dataset as broadcast vectors (full mode), and one sample per lane (online).
   const std::vector<P>& xs = c.broadcast<kFusedConstant>().xs;
   const std::vector<P>& ts = c.broadcast<kFusedConstant>().ts;
   P x_lane[I], t_lane[O];
-  const std::int32_t curve_every = b.curve_every;
 
   // The stop rule (math::stops_at's order, lane by lane) is applied in full on
   // event steps only: step 0, steps that record a curve slot, the earliest step
@@ -263,14 +334,18 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
   // the block then rewinds to that checkpoint and replays the steps since,
   // testing each in full, which finds the step the lane diverged at (the
   // replay computes the same values). Results are those of testing every step.
+  // A refill is an event too: the step is evaluated again with the new lanes
+  // (their step 0, tested in full) and becomes the checkpoint, so a replay never
+  // reaches back before a lane's first step.
   // (The fused step has no optimizer state: only its parameters are saved.)
-  Net saved_net = net;
-  math::OptState<I, H, O, P> saved_state = state;
+  Net saved_net;
+  math::OptState<I, H, O, P> saved_state;
   std::int32_t saved_step = 0;
   std::int32_t replay_end = -1;    // the steps of a replay, each an event, end here
   std::int32_t last_checked = -1;  // the last step whose parameters were tested
   std::int32_t furthest = 0;       // the furthest event step, replays aside
   std::int32_t event = 0;
+  std::int32_t refilled_at = -1;  // the last step at which lanes were refilled
   auto next_event = [&](std::int32_t step) {
     if (step < replay_end) return step + 1;
     std::int64_t next =
@@ -298,8 +373,9 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
       d.e = math::evaluate<Math>(net, xs.data(), ts.data(), c.samples, f, g);
       std::array<int, kLanes> sample;
       for (int l = 0; l < kLanes; ++l)
-        sample[l] =
-            active_lane[l] != 0.0f ? math::online_sample(b.seed, b.first_id + id[l], step, c.samples) : 0;
+        sample[l] = active_lane[l] != 0.0f
+                        ? math::online_sample(b.seed, b.first_id + id[l], step - start[l], c.samples)
+                        : 0;
       for (int i = 0; i < I; ++i) {
         for (int l = 0; l < kLanes; ++l) buf[l] = c.xs[static_cast<std::size_t>(sample[l]) * I + i];
         x_lane[i] = P::load(buf);
@@ -412,7 +488,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
           status = Status::diverged;
         } else if (loss[l] <= target[l]) {
           status = Status::converged;
-        } else if (step >= max_steps[l]) {
+        } else if (step - start[l] >= max_steps[l]) {
           status = Status::max_steps;
         } else {
           continue;
@@ -421,7 +497,7 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
         for (int q = 0; q < kParams; ++q) r.params[q * n + i] = params[q][l];
         r.loss[i] = loss[l];
         r.abs_error[i] = abs_error[l];
-        r.steps[i] = step;
+        r.steps[i] = step - start[l];
         r.status[i] = status;
         // Slots recorded before a replay found that this lane had stopped earlier.
         if (curve_every > 0) {
@@ -434,42 +510,71 @@ void train_block(const Context& c, const Kind& runtime_kind, const std::uint32_t
         stopped = true;
       }
       if (stopped) {
+        bool refilled = false;
+        if (curve_every == 0 && step <= kLastRefillStep) {
+          std::size_t i;
+          for (int l = 0; l < kLanes; ++l) {
+            if (active_lane[l] != 0.0f) continue;
+            if (!take(i)) break;
+            refill(l, i, step);
+            refilled = true;
+          }
+        }
         active = P::load(active_lane) > P(0.0f);
         next_budget_end = earliest_budget();
+        if (refilled) {
+          // This step again, for the new lanes' step 0.
+          refilled_at = step;
+          event = step;
+          continue;
+        }
         if (!simd::any(active)) return;
       }
       // Every active lane is finite here, so this is a step to rewind to.
-      if (step % kCheckEvery == 0) {
+      if (step % kCheckEvery == 0 || step == refilled_at) {
         saved_net = net;
         if constexpr (!FusedSgd) saved_state = state;
         saved_step = step;
       }
       event = next_event(step);
-      // This step's update is the masked loop's to apply.
-      if (decltype(every_lane_active)::value && stopped) return;
+      // A change between every lane active and some lane not: the other
+      // loop applies this step's update.
+      if (decltype(every_lane_active)::value != simd::all(active)) return;
       update_step(every_lane_active, d);
       ++step;
     }
   };
-  if (count == kLanes) {
-    run_steps(std::true_type{});
-    if (!simd::any(active)) return;
+  while (start_block()) {
+    saved_net = net;
+    saved_state = state;
+    saved_step = 0;
+    replay_end = -1;
+    last_checked = -1;
+    furthest = 0;
+    event = 0;
+    refilled_at = -1;
+    next_budget_end = earliest_budget();
+    step = 0;
+    while (simd::any(active)) {
+      if (simd::all(active)) {
+        run_steps(std::true_type{});
+      } else {
+        run_steps(std::false_type{});
+      }
+    }
   }
-  run_steps(std::false_type{});
 }
 
 // ---- chunks, threads and dispatch
 
 // A kind's block function and the networks its blocks hold.
 struct BlockRunner {
-  void (*train)(const Context&, const Kind&, const std::uint32_t*, int);
-  int lanes;
+  void (*train)(const Context&, const Kind&, Queue&);
 };
 
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
 BlockRunner block_runner() {
-  return {&train_block<Math, I, H, O, FixedKey, FusedSgd>,
-          simd::Pack<block_vectors(FixedKey, FusedSgd)>::lanes};
+  return {&train_block<Math, I, H, O, FixedKey, FusedSgd>};
 }
 
 // The block runner of a kind on a dataset of `samples` samples.
@@ -487,12 +592,6 @@ BlockRunner block_runner_for(int key, int samples) {
   return fused ? block_runner<Math, I, H, O, kGenericKey, true>()
                : block_runner<Math, I, H, O, kGenericKey, false>();
 }
-
-struct Block {
-  int key;
-  std::size_t offset;  // into the chunk's grouped ids
-  int count;
-};
 
 class CpuBackend : public Backend {
  public:
@@ -545,30 +644,31 @@ class CpuBackend : public Backend {
     for (int key = 0; key < kNumKinds; ++key) start[key + 1] += start[key];
     std::vector<std::uint32_t> ids(end - begin);
     std::array<std::size_t, kNumKinds> fill{};
-    std::vector<Block> blocks;
-    for (int key = 0; key < kNumKinds; ++key) {
-      fill[key] = start[key];
-      const std::size_t lanes = static_cast<std::size_t>(runners[key].lanes);
-      for (std::size_t o = start[key]; o < start[key + 1]; o += lanes)
-        blocks.push_back({key, o, static_cast<int>(std::min<std::size_t>(lanes, start[key + 1] - o))});
-    }
+    for (int key = 0; key < kNumKinds; ++key) fill[key] = start[key];
     for (std::size_t i = begin; i < end; ++i) ids[fill[keys[i - begin]]++] = static_cast<std::uint32_t>(i);
     // ids hold batch indices; a chunk never exceeds 2^32 networks.
+    std::array<Queue, kNumKinds> queues;
+    for (int key = 0; key < kNumKinds; ++key) {
+      queues[key].ids = ids.data() + start[key];
+      queues[key].size = start[key + 1] - start[key];
+    }
 
-    std::atomic<std::size_t> next{0};
+    // Every worker trains blocks of each kind in turn until its queue is
+    // empty: workers share a kind while it lasts, and one moves on to the next
+    // while another finishes its last networks.
     std::exception_ptr failure;
     std::atomic<bool> failed{false};
     auto work = [&] {
       try {
-        for (std::size_t k; !failed && (k = next.fetch_add(1)) < blocks.size();) {
-          const Block& blk = blocks[k];
-          runners[blk.key].train(c, kind_of_key(blk.key), ids.data() + blk.offset, blk.count);
+        for (int key = 0; key < kNumKinds && !failed; ++key) {
+          if (queues[key].size > 0) runners[key].train(c, kind_of_key(key), queues[key]);
         }
       } catch (...) {
         if (!failed.exchange(true)) failure = std::current_exception();
       }
     };
-    const std::size_t workers = std::min<std::size_t>(worker_threads(threads_), blocks.size());
+    const std::size_t workers =
+        std::min<std::size_t>(worker_threads(threads_), (end - begin + kTake - 1) / kTake);
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
     work();

@@ -75,6 +75,13 @@ bool any(const Mask<K>& a) {
   return xsimd::any(acc);
 }
 
+template <int K>
+bool all(const Mask<K>& a) {
+  VecMask acc = a.m[0];
+  for (int k = 1; k < K; ++k) acc = acc && a.m[k];
+  return xsimd::all(acc);
+}
+
 // ---- Pack<K>: K vectors, K * vector_width lanes
 
 template <int K>
@@ -151,6 +158,17 @@ Mask<K> is_finite(const Pack<K>& a) {
   Mask<K> r;
   for (int k = 0; k < K; ++k) r.m[k] = xsimd::isfinite(a.v[k]);
   return r;
+}
+
+// Sets lane l of a Pack to x, the other lanes as they were: a blend of x's
+// broadcast in registers (writing the lane through memory and reading the
+// vector back would stall the load until the store retires).
+template <int K>
+void set_lane(Pack<K>& a, int l, float x) {
+  alignas(64) static constexpr float kLaneIndex[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static_assert(vector_width <= 16, "kLaneIndex covers the vector");
+  const VecMask lane = Vec::load_aligned(kLaneIndex) == Vec(static_cast<float>(l % vector_width));
+  a.v[l / vector_width] = xsimd::select(lane, Vec(x), a.v[l / vector_width]);
 }
 
 // Applies a Vec -> Vec function to each vector of a Pack.

@@ -434,6 +434,79 @@ TEST(CpuBackend, EarlyStoppedLanesStopAtTheirOwnStep) {
   EXPECT_EQ(expect_matches_reference(batch, seed.data, r, "early stop"), batch.size());
 }
 
+// Network i of `b` as a batch of its own, shuffled (online) as in `b`.
+Batch network_alone(const Batch& b, std::size_t i) {
+  Batch one(b.shape(), 1);
+  one.set_config(0, b.config(i));
+  for (int q = 0; q < b.num_params(); ++q) one.param(0, q) = b.param(i, q);
+  one.seed = b.seed;
+  one.first_id = b.first_id + i;
+  one.curve_every = b.curve_every;
+  one.rule = b.rule;
+  one.math_mode = b.math_mode;
+  return one;
+}
+
+// A lane whose network stops takes the next network at once, which then
+// counts its own steps from there. Networks that stop at steps spread from 0
+// to their budget (targets reached early or late, budgets of 0 and more,
+// divergence found after untested steps) keep every lane refilling; each
+// network must end with the bits it gets in a batch of its own, for the fused
+// kinds (one sample) and the generic ones (momentum, Adam, online shuffles),
+// on one thread and two.
+TEST(CpuBackend, RefilledLanesGiveEachNetworkTheBitsOfTrainingItAlone) {
+  std::mt19937 rng(41);
+  const Shape shape{2, 2, 2};
+  const std::size_t n = static_cast<std::size_t>(2 * cpu::block_lanes() + 37);
+  for (int samples : {1, 4}) {
+    for (MathMode m : {MathMode::precise, MathMode::fast}) {
+      SCOPED_TRACE(std::to_string(samples) + " samples, " + to_string(m));
+      const Dataset data = random_dataset(rng, shape, samples);
+      Batch batch = random_batch(rng, shape, n, 400);
+      std::normal_distribution<double> init(0.0, 1.5);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i % 2 == 0) {  // the worked example's kind, fused on one sample
+          batch.hidden_activation[i] = batch.output_activation[i] = Activation::sigmoid;
+          batch.optimizer[i] = Optimizer::sgd;
+          batch.mode[i] = Mode::full;
+          batch.train_biases[i] = 0;
+          batch.learning_rate[i] = 0.2 + 0.05 * static_cast<double>(i % 37);
+        }
+        for (int q = 0; q < batch.num_params(); ++q) batch.param(i, q) = init(rng);
+        batch.target_loss[i] = i % 3 == 0 ? 0.0 : (i % 3 == 1 ? 0.02 : 0.08);
+        batch.max_steps[i] = static_cast<std::int32_t>(rng() % 401);
+        if (i % 41 == 7) batch.max_steps[i] = 0;
+        if (i % 13 == 3) {  // overflows after some steps
+          batch.learning_rate[i] = 1e38;
+          batch.target_loss[i] = 0.0;
+        }
+      }
+      batch.math_mode = m;
+      const Results together = train_cpu(batch, data, 2);
+      expect_bit_identical(together, train_cpu(batch, data, 1), "one thread");
+      std::vector<std::int32_t> stops;
+      for (std::size_t i = 0; i < n; ++i) {
+        const Results alone = train_cpu(network_alone(batch, i), data, 1);
+        ASSERT_EQ(together.status[i], alone.status[0]) << "network " << i;
+        ASSERT_EQ(together.steps[i], alone.steps[0]) << "network " << i;
+        const auto same = [](float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+        EXPECT_TRUE(same(together.loss[i], alone.loss[0])) << "network " << i;
+        EXPECT_TRUE(same(together.abs_error[i], alone.abs_error[0])) << "network " << i;
+        for (int q = 0; q < batch.num_params(); ++q)
+          EXPECT_TRUE(same(together.param(i, q), alone.param(0, q)) ||
+                      (std::isnan(together.param(i, q)) && std::isnan(alone.param(0, q))))
+              << "network " << i << " param " << q;
+        stops.push_back(together.steps[i]);
+      }
+      // The stops are spread, so lanes were refilled at many steps.
+      std::sort(stops.begin(), stops.end());
+      EXPECT_GE(std::unique(stops.begin(), stops.end()) - stops.begin(), 100);
+      EXPECT_GT(std::count(together.status.begin(), together.status.end(), Status::converged), 20);
+      EXPECT_GT(std::count(together.status.begin(), together.status.end(), Status::diverged), 5);
+    }
+  }
+}
+
 TEST(CpuBackend, RejectsWhatItDoesNotImplement) {
   const Preset seed = make_preset("seed");
   Batch batch = seed_sweep(3, 10);
