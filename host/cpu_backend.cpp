@@ -159,11 +159,17 @@ simd::Mask<K> loss_stops(const simd::Pack<K>& loss, const simd::Pack<K>& target_
 // compares false) is then the whole test, one compare per vector where there
 // were two and an and. (With more outputs two rounded fixed terms could sum
 // to the threshold's neighbourhood; they keep loss_stops.)
-template <class Math, int I, int H, int O, class P>
-__attribute__((noinline)) std::int32_t fused_steps_until_event(math::Mlp<I, H, O, P>& net_io, const P* xs,
-                                                               const P* ts, P learning_rate, P target_loss,
-                                                               Activation f, Activation g, bool train_biases,
-                                                               std::int32_t step, std::int32_t event) {
+//
+// Only the `active` lanes are tested. The others keep training: their results
+// are written, and a stopped lane's learning rate is 0 (train_block), so its
+// parameters stay as they were (or NaN, where they were not finite), with no
+// mask on the update.
+template <class Math, int I, int H, int O, int K>
+__attribute__((noinline)) std::int32_t fused_steps_until_event(
+    math::Mlp<I, H, O, simd::Pack<K>>& net_io, const simd::Pack<K>* xs, const simd::Pack<K>* ts,
+    simd::Pack<K> learning_rate, simd::Pack<K> target_loss, simd::Mask<K> active, Activation f, Activation g,
+    bool train_biases, std::int32_t step, std::int32_t event) {
+  using P = simd::Pack<K>;
   math::Mlp<I, H, O, P> net = net_io;
   P x[I], t[O];
   for (int i = 0; i < I; ++i) x[i] = xs[i];
@@ -173,7 +179,8 @@ __attribute__((noinline)) std::int32_t fused_steps_until_event(math::Mlp<I, H, O
     P h[H], o[O];
     math::forward<Math>(net, x, f, g, h, o);
     const P loss = math::sample_loss<O>(o, t);
-    if (loss_stays_finite ? simd::any(!(loss > target_loss)) : simd::any(loss_stops(loss, target_loss)))
+    if (loss_stays_finite ? simd::any(!(loss > target_loss) & active)
+                          : simd::any(loss_stops(loss, target_loss) & active))
       break;
     math::sgd_backward_update(net, x, t, h, o, f, g, learning_rate, train_biases);
   }
@@ -432,10 +439,10 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
       // Zeroed once per event although each step writes what it reads: the
       // compiler cannot see that the abs error waits for an event.
       StepData d{};
-      if constexpr (FusedSgd && decltype(every_lane_active)::value) {
+      if constexpr (FusedSgd) {
         if (!kind.online)
-          step = fused_steps_until_event<Math>(net, xs.data(), ts.data(), hp.learning_rate, hp.target_loss, f,
-                                               g, kind.train_biases, step, event);
+          step = fused_steps_until_event<Math>(net, xs.data(), ts.data(), hp.learning_rate, hp.target_loss,
+                                               active, f, g, kind.train_biases, step, event);
       }
       for (;; ++step) {
         evaluate_step(step, d);
@@ -507,6 +514,7 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
           }
         }
         active_lane[l] = 0.0f;
+        simd::set_lane(hp.learning_rate, l, 0.0f);  // frozen in the fused steps
         stopped = true;
       }
       if (stopped) {
