@@ -211,14 +211,15 @@ constexpr std::int32_t kLastRefillStep = std::numeric_limits<std::int32_t>::max(
 
 // Trains networks of one kind from `queue` until it is empty, kLanes at a
 // time. A lane whose network stops takes the queue's next network at once (a
-// refill), which starts its own step count there: lanes are never left idle
-// while the queue has networks, however different their stopping steps. (Not
-// when recording curves, whose slots are steps of the block: such a block
-// trains the networks it started with, as does one whose step count nears
-// kLastRefillStep; the next block takes the rest.) A block that starts with
-// fewer networks than lanes copies the last into the rest, inactive from the
-// start. FusedSgd: the kind's steps are plain gradient descent on one sample's
-// gradient (math::fuses_sgd_step), applied by math::sgd_backward_update.
+// refill), which starts its own step count there: lanes are not left idle
+// while the queue has networks, however different their stopping steps. (When
+// recording curves, a lane is refilled at the next curve slot's step, so that
+// the networks' slots are the block's; a block whose step count nears
+// kLastRefillStep refills no more, and the next block takes the rest.) A block
+// that starts with fewer networks than lanes copies the last into the rest,
+// inactive from the start. FusedSgd: the kind's steps are plain gradient
+// descent on one sample's gradient (math::fuses_sgd_step), applied by
+// math::sgd_backward_update.
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
 void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
   constexpr bool kFusedConstant = FixedKey >= 0 && FusedSgd;
@@ -248,6 +249,7 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
     i = queue.ids[taken++];
     return true;
   };
+  auto queue_left = [&] { return taken < taken_end || !drained; };
 
   // Per lane: its network, its step budget and the block step its network
   // started at; `active` mirrors active_lane for the vector tests.
@@ -471,9 +473,9 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
         alignas(64) float loss[kLanes], abs_error[kLanes];
         e.loss.store(loss);
         e.abs_error.store(abs_error);
-        const std::size_t slot = static_cast<std::size_t>(step / curve_every) * n;
         for (int l = 0; l < kLanes; ++l) {
           if (active_lane[l] == 0.0f) continue;
+          const std::size_t slot = static_cast<std::size_t>((step - start[l]) / curve_every) * n;
           r.curve_loss[slot + id[l]] = loss[l];
           r.curve_abs_error[slot + id[l]] = abs_error[l];
         }
@@ -508,7 +510,8 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
         r.status[i] = status;
         // Slots recorded before a replay found that this lane had stopped earlier.
         if (curve_every > 0) {
-          for (std::int32_t slot = step / curve_every + 1; slot <= furthest / curve_every; ++slot) {
+          for (std::int32_t slot = (step - start[l]) / curve_every + 1;
+               slot <= (furthest - start[l]) / curve_every; ++slot) {
             r.curve_loss[static_cast<std::size_t>(slot) * n + i] = nan;
             r.curve_abs_error[static_cast<std::size_t>(slot) * n + i] = nan;
           }
@@ -518,26 +521,32 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
         stopped = true;
       }
       if (stopped) {
-        bool refilled = false;
-        if (curve_every == 0 && step <= kLastRefillStep) {
-          std::size_t i;
-          for (int l = 0; l < kLanes; ++l) {
-            if (active_lane[l] != 0.0f) continue;
-            if (!take(i)) break;
-            refill(l, i, step);
-            refilled = true;
-          }
-        }
         active = P::load(active_lane) > P(0.0f);
         next_budget_end = earliest_budget();
+      }
+      // Lanes without a network take the queue's next ones; when recording
+      // curves, only at a slot's step, so that every network's slots fall on
+      // the block's (a stopped lane waits for the next slot).
+      if (queue_left() && !simd::all(active) && step <= kLastRefillStep &&
+          (curve_every == 0 || step % curve_every == 0)) {
+        bool refilled = false;
+        std::size_t i;
+        for (int l = 0; l < kLanes; ++l) {
+          if (active_lane[l] != 0.0f) continue;
+          if (!take(i)) break;
+          refill(l, i, step);
+          refilled = true;
+        }
         if (refilled) {
+          active = P::load(active_lane) > P(0.0f);
+          next_budget_end = earliest_budget();
           // This step again, for the new lanes' step 0.
           refilled_at = step;
           event = step;
           continue;
         }
-        if (!simd::any(active)) return;
       }
+      if (!simd::any(active)) return;
       // Every active lane is finite here, so this is a step to rewind to.
       if (step % kCheckEvery == 0 || step == refilled_at) {
         saved_net = net;

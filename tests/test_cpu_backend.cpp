@@ -447,13 +447,14 @@ Batch network_alone(const Batch& b, std::size_t i) {
   return one;
 }
 
-// A lane whose network stops takes the next network at once, which then
-// counts its own steps from there. Networks that stop at steps spread from 0
-// to their budget (targets reached early or late, budgets of 0 and more,
-// divergence found after untested steps) keep every lane refilling; each
-// network must end with the bits it gets in a batch of its own, for the fused
-// kinds (one sample) and the generic ones (momentum, Adam, online shuffles),
-// on one thread and two.
+// A lane whose network stops takes the next network at once (when recording
+// curves, at the next slot's step), which then counts its own steps from
+// there. Networks that stop at steps spread from 0 to their budget (targets
+// reached early or late, budgets of 0 and more, divergence found after
+// untested steps) keep every lane refilling; each network must end with the
+// bits it gets in a batch of its own, curve included, for the fused kinds (one
+// sample) and the generic ones (momentum, Adam, online shuffles), on one
+// thread and two.
 TEST(CpuBackend, RefilledLanesGiveEachNetworkTheBitsOfTrainingItAlone) {
   std::mt19937 rng(41);
   const Shape shape{2, 2, 2};
@@ -482,6 +483,7 @@ TEST(CpuBackend, RefilledLanesGiveEachNetworkTheBitsOfTrainingItAlone) {
         }
       }
       batch.math_mode = m;
+      batch.curve_every = m == MathMode::fast ? 7 : 0;
       const Results together = train_cpu(batch, data, 2);
       expect_bit_identical(together, train_cpu(batch, data, 1), "one thread");
       std::vector<std::int32_t> stops;
@@ -496,6 +498,17 @@ TEST(CpuBackend, RefilledLanesGiveEachNetworkTheBitsOfTrainingItAlone) {
           EXPECT_TRUE(same(together.param(i, q), alone.param(0, q)) ||
                       (std::isnan(together.param(i, q)) && std::isnan(alone.param(0, q))))
               << "network " << i << " param " << q;
+        ASSERT_LE(alone.curve_points, together.curve_points);
+        for (std::size_t t = 0; t < together.curve_points; ++t) {
+          const float a = together.curve_loss_at(t, i);
+          if (t < alone.curve_points && !std::isnan(alone.curve_loss_at(t, 0))) {
+            EXPECT_TRUE(same(a, alone.curve_loss_at(t, 0))) << "network " << i << " slot " << t;
+            EXPECT_TRUE(same(together.curve_abs_error_at(t, i), alone.curve_abs_error_at(t, 0)))
+                << "network " << i << " slot " << t;
+          } else {
+            EXPECT_TRUE(std::isnan(a)) << "network " << i << " slot " << t;
+          }
+        }
         stops.push_back(together.steps[i]);
       }
       // The stops are spread, so lanes were refilled at many steps.
