@@ -17,6 +17,22 @@ constexpr Activation kActivations[] = {Activation::sigmoid, Activation::tanh, Ac
                                        Activation::identity};
 constexpr Optimizer kOptimizers[] = {Optimizer::sgd, Optimizer::momentum, Optimizer::adam};
 
+// Network i of `b` alone in a batch of one, with the same id (online shuffles
+// are keyed by it), stopped after `max_steps` updates (< 0: its own budget).
+inline Batch network_alone(const Batch& b, std::size_t i, std::int32_t max_steps = -1) {
+  Batch one(b.shape(), 1);
+  NetworkConfig c = b.config(i);
+  if (max_steps >= 0) c.max_steps = max_steps;
+  one.set_config(0, c);
+  for (int q = 0; q < b.num_params(); ++q) one.param(0, q) = b.param(i, q);
+  one.seed = b.seed;
+  one.first_id = b.first_id + i;
+  one.curve_every = b.curve_every;
+  one.rule = b.rule;
+  one.math_mode = b.math_mode;
+  return one;
+}
+
 inline Dataset random_dataset(std::mt19937& rng, Shape shape, int samples) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   Dataset d;

@@ -434,19 +434,6 @@ TEST(CpuBackend, EarlyStoppedLanesStopAtTheirOwnStep) {
   EXPECT_EQ(expect_matches_reference(batch, seed.data, r, "early stop"), batch.size());
 }
 
-// Network i of `b` as a batch of its own, shuffled (online) as in `b`.
-Batch network_alone(const Batch& b, std::size_t i) {
-  Batch one(b.shape(), 1);
-  one.set_config(0, b.config(i));
-  for (int q = 0; q < b.num_params(); ++q) one.param(0, q) = b.param(i, q);
-  one.seed = b.seed;
-  one.first_id = b.first_id + i;
-  one.curve_every = b.curve_every;
-  one.rule = b.rule;
-  one.math_mode = b.math_mode;
-  return one;
-}
-
 // A lane whose network stops takes the next network at once (when recording
 // curves, at the next slot's step), which then counts its own steps from
 // there. Networks that stop at steps spread from 0 to their budget (targets
@@ -488,7 +475,7 @@ TEST(CpuBackend, RefilledLanesGiveEachNetworkTheBitsOfTrainingItAlone) {
       expect_bit_identical(together, train_cpu(batch, data, 1), "one thread");
       std::vector<std::int32_t> stops;
       for (std::size_t i = 0; i < n; ++i) {
-        const Results alone = train_cpu(network_alone(batch, i), data, 1);
+        const Results alone = train_cpu(testing::network_alone(batch, i), data, 1);
         ASSERT_EQ(together.status[i], alone.status[0]) << "network " << i;
         ASSERT_EQ(together.steps[i], alone.steps[0]) << "network " << i;
         const auto same = [](float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; };

@@ -198,22 +198,6 @@ Batch with_planted(Batch b) {
   return b;
 }
 
-// Network i of `b` alone in a batch of one, with the same id (online shuffles
-// are keyed by it), stopped after `max_steps` updates.
-Batch alone(const Batch& b, std::size_t i, std::int32_t max_steps) {
-  Batch one(b.shape(), 1);
-  NetworkConfig c = b.config(i);
-  c.max_steps = max_steps;
-  one.set_config(0, c);
-  for (int q = 0; q < b.num_params(); ++q) one.param(0, q) = b.param(i, q);
-  one.seed = b.seed;
-  one.first_id = b.first_id + i;
-  one.curve_every = b.curve_every;
-  one.rule = b.rule;
-  one.math_mode = b.math_mode;
-  return one;
-}
-
 // ---- comparisons
 
 bool same_bits(double a, double b) {
@@ -256,13 +240,13 @@ void expect_diverged_at_first_bad_step(const Trainer& train, const Batch& batch,
     for (int q = 0; q < batch.num_params(); ++q) finite = finite && std::isfinite(r.param(i, q));
     EXPECT_FALSE(finite) << "diverged with a finite loss and finite parameters";
 
-    const Results before = train(alone(batch, i, s - 1), data);
+    const Results before = train(testing::network_alone(batch, i, s - 1), data);
     EXPECT_EQ(before.status[0], Status::max_steps)
         << "one update earlier it was already " << to_string(before.status[0]);
     EXPECT_EQ(before.steps[0], s - 1);
     EXPECT_TRUE(std::isfinite(before.loss[0])) << before.loss[0];
     // Alone, for its full budget, it diverges at the same step (isolation works both ways).
-    const Results solo = train(alone(batch, i, batch.max_steps[i]), data);
+    const Results solo = train(testing::network_alone(batch, i, batch.max_steps[i]), data);
     EXPECT_TRUE(same_network(solo, 0, r, i))
         << "alone it stopped at " << solo.steps[0] << ", in the batch at " << s;
 
@@ -357,7 +341,7 @@ TEST_P(DivergenceOnHost, EverythingDivergingStillStopsEachAtItsOwnStep) {
   const Results r = train(b, data);
   EXPECT_EQ(count_status(r, Status::diverged), b.size());
   for (std::size_t i = 0; i < b.size(); ++i) {
-    const Results solo = train(alone(b, i, b.max_steps[i]), data);
+    const Results solo = train(testing::network_alone(b, i, b.max_steps[i]), data);
     EXPECT_TRUE(same_network(solo, 0, r, i)) << "network " << i;
   }
   const Summary s = summarize(r);
