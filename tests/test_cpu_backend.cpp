@@ -439,9 +439,9 @@ TEST(CpuBackend, EarlyStoppedLanesStopAtTheirOwnStep) {
 // there. Networks that stop at steps spread from 0 to their budget (targets
 // reached early or late, budgets of 0 and more, divergence found after
 // untested steps) keep every lane refilling; each network must end with the
-// bits it gets in a batch of its own, curve included, for the fused kinds (one
-// sample) and the generic ones (momentum, Adam, online shuffles), on one
-// thread and two.
+// bits it gets in a batch of its own, curve included, for the fused kind (one
+// sample) and generic ones (momentum, Adam with online shuffles), on one
+// thread (whose blocks refill each kind's last networks) and two.
 TEST(CpuBackend, RefilledLanesGiveEachNetworkTheBitsOfTrainingItAlone) {
   std::mt19937 rng(41);
   const Shape shape{2, 2, 2};
@@ -453,12 +453,25 @@ TEST(CpuBackend, RefilledLanesGiveEachNetworkTheBitsOfTrainingItAlone) {
       Batch batch = random_batch(rng, shape, n, 400);
       std::normal_distribution<double> init(0.0, 1.5);
       for (std::size_t i = 0; i < n; ++i) {
+        // Three kinds, each with more networks than a block has lanes.
         if (i % 2 == 0) {  // the worked example's kind, fused on one sample
           batch.hidden_activation[i] = batch.output_activation[i] = Activation::sigmoid;
           batch.optimizer[i] = Optimizer::sgd;
           batch.mode[i] = Mode::full;
           batch.train_biases[i] = 0;
           batch.learning_rate[i] = 0.2 + 0.05 * static_cast<double>(i % 37);
+        } else if (i % 4 == 1) {  // Adam's state, online shuffles
+          batch.hidden_activation[i] = Activation::tanh;
+          batch.output_activation[i] = Activation::sigmoid;
+          batch.optimizer[i] = Optimizer::adam;
+          batch.mode[i] = Mode::online;
+          batch.train_biases[i] = 1;
+        } else {  // momentum's state
+          batch.hidden_activation[i] = Activation::sigmoid;
+          batch.output_activation[i] = Activation::identity;
+          batch.optimizer[i] = Optimizer::momentum;
+          batch.mode[i] = Mode::full;
+          batch.train_biases[i] = 0;
         }
         for (int q = 0; q < batch.num_params(); ++q) batch.param(i, q) = init(rng);
         batch.target_loss[i] = i % 3 == 0 ? 0.0 : (i % 3 == 1 ? 0.02 : 0.08);
