@@ -256,8 +256,8 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
   std::array<std::size_t, kLanes> id;
   std::array<std::int32_t, kLanes> max_steps, start;
   alignas(64) float active_lane[kLanes];
-  Net net;
-  math::OptState<I, H, O, P> state;
+  Net net{};
+  math::OptState<I, H, O, P> state{};
   math::Hyper<P> hp{};
   hp.optimizer = kind.optimizer;
   hp.hidden_activation = kind.hidden;
@@ -267,36 +267,6 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
   const Activation f = kind.hidden, g = kind.output;
   simd::Mask<K> active;
 
-  // A new block: its first networks' parameters and hyperparameters.
-  alignas(64) float buf[kLanes];
-  auto gather = [&](const auto& values) {
-    for (int l = 0; l < kLanes; ++l) buf[l] = static_cast<float>(values[id[l]]);
-    return P::load(buf);
-  };
-  auto start_block = [&] {
-    int count = 0;
-    for (std::size_t i; count < kLanes && take(i); ++count) id[count] = i;
-    if (count == 0) return false;
-    for (int l = count; l < kLanes; ++l) id[l] = id[count - 1];
-    for (int q = 0; q < kParams; ++q) {
-      for (int l = 0; l < kLanes; ++l) buf[l] = static_cast<float>(b.init_params[q * n + id[l]]);
-      net.p[q] = P::load(buf);
-    }
-    state.reset();
-    hp.learning_rate = gather(b.learning_rate);
-    hp.momentum = gather(b.momentum);
-    hp.adam_beta1 = gather(b.adam_beta1);
-    hp.adam_beta2 = gather(b.adam_beta2);
-    hp.adam_epsilon = gather(b.adam_epsilon);
-    hp.target_loss = gather(b.target_loss);
-    for (int l = 0; l < kLanes; ++l) {
-      max_steps[l] = b.max_steps[id[l]];
-      start[l] = 0;
-      active_lane[l] = l < count ? 1.0f : 0.0f;
-    }
-    active = P::load(active_lane) > P(0.0f);
-    return true;
-  };
   // Lane l takes network i at block step `step`.
   auto refill = [&](int l, std::size_t i, std::int32_t step) {
     id[l] = i;
@@ -320,6 +290,18 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
     start[l] = step;
     active_lane[l] = 1.0f;
   };
+  // A new block: its first networks, each in a lane as a refill at step 0.
+  auto start_block = [&] {
+    int count = 0;
+    for (std::size_t i; count < kLanes && take(i); ++count) refill(count, i, 0);
+    if (count == 0) return false;
+    for (int l = count; l < kLanes; ++l) {
+      refill(l, id[count - 1], 0);
+      active_lane[l] = 0.0f;
+    }
+    active = P::load(active_lane) > P(0.0f);
+    return true;
+  };
   auto earliest_budget = [&] {
     std::int32_t m = std::numeric_limits<std::int32_t>::max();
     for (int l = 0; l < kLanes; ++l)
@@ -332,6 +314,7 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
   const std::vector<P>& xs = c.broadcast<kFusedConstant>().xs;
   const std::vector<P>& ts = c.broadcast<kFusedConstant>().ts;
   P x_lane[I], t_lane[O];
+  alignas(64) float buf[kLanes];
 
   // The stop rule (math::stops_at's order, lane by lane) is applied in full on
   // event steps only: step 0, steps that record a curve slot, the earliest step
