@@ -85,6 +85,15 @@ constexpr int kGenericKey = -1;
 
 // ---- one block
 
+// x, or the quiet NaN when x is a NaN. A diverged network's NaN has the sign
+// and payload of whichever operand carried it into the step that made it, and
+// the step's code (fused loop, masked loop, replay) and the order it gives
+// operands depend on the block's other networks; written as the one NaN, the
+// results keep the same bits whatever networks shared the block.
+inline float one_nan(float x) {
+  return x == x ? x : std::numeric_limits<float>::quiet_NaN();
+}
+
 // The dataset with every value broadcast to a Pack<K>, made once per run.
 template <int K>
 struct Broadcast {
@@ -459,8 +468,8 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
         for (int l = 0; l < kLanes; ++l) {
           if (active_lane[l] == 0.0f) continue;
           const std::size_t slot = static_cast<std::size_t>((step - start[l]) / curve_every) * n;
-          r.curve_loss[slot + id[l]] = loss[l];
-          r.curve_abs_error[slot + id[l]] = abs_error[l];
+          r.curve_loss[slot + id[l]] = one_nan(loss[l]);
+          r.curve_abs_error[slot + id[l]] = one_nan(abs_error[l]);
         }
       }
 
@@ -486,9 +495,9 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
           continue;
         }
         const std::size_t i = id[l];
-        for (int q = 0; q < kParams; ++q) r.params[q * n + i] = params[q][l];
-        r.loss[i] = loss[l];
-        r.abs_error[i] = abs_error[l];
+        for (int q = 0; q < kParams; ++q) r.params[q * n + i] = one_nan(params[q][l]);
+        r.loss[i] = one_nan(loss[l]);
+        r.abs_error[i] = one_nan(abs_error[l]);
         r.steps[i] = step - start[l];
         r.status[i] = status;
         // Slots recorded before a replay found that this lane had stopped earlier.
