@@ -40,6 +40,12 @@ inline Vec fused_negated_multiply_add(Vec a, Vec b, Vec c) {
 #endif
 }
 
+// Whether fused_multiply_add rounds once, as an FMA instruction does (AVX-512,
+// FMA3, AArch64). The baseline x86-64 build (MANYNETS_NATIVE=OFF) has none:
+// there xsimd multiplies, then adds, rounding twice.
+constexpr bool kSingleRoundingFma =
+    XSIMD_WITH_AVX512F || XSIMD_WITH_FMA3_SSE || XSIMD_WITH_FMA3_AVX || XSIMD_WITH_NEON64;
+
 // The name of the instruction set xsimd targets in this translation unit.
 inline const char* instruction_set() {
   return xsimd::default_arch::name();
@@ -217,7 +223,14 @@ inline void exp_cephes(const Vec (&x_in)[N], Vec (&y)[N]) {
   for (int i = 0; i < N; ++i) x[i] = xsimd::max(Vec(-87.3f), x[i]);
   for (int i = 0; i < N; ++i) t[i] = fused_multiply_add(x[i], Vec(1.44269504088896341f), shifter);
   for (int i = 0; i < N; ++i) k[i] = t[i] - shifter;
-  for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(0x1.62e43p-1f), x[i]);  // ln2
+  if constexpr (kSingleRoundingFma) {
+    for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(0x1.62e43p-1f), x[i]);  // ln2
+  } else {
+    // k ln2 rounded before the subtraction would err by up to 35 ulp at large
+    // |x|; with Cephes' split, k times its first part (9 bits) is exact.
+    for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(0.693359375f), x[i]);
+    for (int i = 0; i < N; ++i) r[i] = fused_negated_multiply_add(k[i], Vec(-2.12194440e-4f), r[i]);
+  }
   for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(Vec(8.31250008e-3f), r[i], Vec(4.18903306e-2f));
   for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(1.66671157e-1f));
   for (int i = 0; i < N; ++i) p[i] = fused_multiply_add(p[i], r[i], Vec(4.99992311e-1f));

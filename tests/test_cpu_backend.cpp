@@ -614,6 +614,10 @@ struct LanewiseMath {
 // (With xsimd's own AVX-512 fma, which leaves the fusing to g++, the fused
 // sigmoid-sigmoid step already fails.) Adam is left out: its moment updates
 // are plain products and sums, which each compiler fuses as it chooses.
+// Without an FMA instruction (the baseline x86-64 build) a multiply-add
+// rounds twice, and the lanes agree with the scalar steps to 1e-3 relative
+// instead (the identity networks' parameters grow to hundreds in three steps,
+// and their rounding differences with them).
 TEST(CpuSimdMath, PackStepsEqualScalarStepsLaneByLaneForEveryActivationPair) {
   using P = simd::Pack<3>;
   constexpr int L = P::lanes, I = 2, H = 3, O = 2, S = 2;
@@ -627,7 +631,10 @@ TEST(CpuSimdMath, PackStepsEqualScalarStepsLaneByLaneForEveryActivationPair) {
   for (float& v : lr) v = rate(rng);
   for (float& v : xs) v = u(rng);
   for (float& v : ts) v = 0.5f + 0.4f * u(rng) / 1.5f;
-  auto bits_equal = [](float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+  auto agree = [](float a, float b) {
+    if (simd::kSingleRoundingFma) return std::memcmp(&a, &b, sizeof a) == 0;
+    return std::abs(a - b) <= 1e-3f * std::max(1.0f, std::abs(b));
+  };
   for (Activation f : kActivations) {
     for (Activation g : kActivations) {
       for (int variant = 0; variant < 3; ++variant) {  // the fused sgd step, then sgd and momentum
@@ -672,9 +679,8 @@ TEST(CpuSimdMath, PackStepsEqualScalarStepsLaneByLaneForEveryActivationPair) {
             }
           }
           for (int q = 0; q < NetF::num_params; ++q)
-            ASSERT_PRED2(bits_equal, got[q][l], net.p[q])
-                << to_string(f) << "-" << to_string(g) << " variant " << variant << " lane " << l << " param "
-                << q;
+            ASSERT_PRED2(agree, got[q][l], net.p[q]) << to_string(f) << "-" << to_string(g) << " variant "
+                                                     << variant << " lane " << l << " param " << q;
         }
       }
     }
