@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -144,6 +145,17 @@ char* put_int(char* p, long long v) {
   return std::to_chars(p, p + 24, v).ptr;
 }
 
+// A float's shortest text; "nan" for every NaN (std::to_chars writes "-nan"
+// for one with its sign bit set, which no reader needs and which would make
+// the same result read differently from one backend to another).
+char* put_float(char* p, float v) {
+  if (std::isnan(v)) {
+    std::memcpy(p, "nan", 3);
+    return p + 3;
+  }
+  return std::to_chars(p, p + 32, v).ptr;
+}
+
 std::string join_path(const std::string& dir, const char* name) {
   return (fs::path(dir) / name).string();
 }
@@ -154,6 +166,10 @@ char* format_double(char* buf, double v) {
   if (v == 0) {  // "0", also for -0
     *buf = '0';
     return buf + 1;
+  }
+  if (std::isnan(v)) {  // "nan", also for a NaN with its sign bit set
+    std::memcpy(buf, "nan", 3);
+    return buf + 3;
   }
   return std::to_chars(buf, buf + 32, v).ptr;
 }
@@ -261,9 +277,9 @@ void fill_curves_csv(AtomicFile& f, const SweepResults& results) {
       *p++ = ',';
       p = put_int(p, static_cast<long long>(t) * c.every);
       *p++ = ',';
-      p = std::to_chars(p, p + 32, c.loss[t]).ptr;  // floats: their own shortest text
+      p = put_float(p, c.loss[t]);  // floats: their own shortest text
       *p++ = ',';
-      p = std::to_chars(p, p + 32, c.abs_error[t]).ptr;
+      p = put_float(p, c.abs_error[t]);
       *p++ = '\n';
       f.done(p);
     }

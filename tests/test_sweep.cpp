@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -534,6 +535,7 @@ TEST(SweepFiles, NumbersReadBackExactly) {
   EXPECT_EQ(number_text(5000), "5000");
   EXPECT_EQ(number_text(-0.0), "0");
   EXPECT_EQ(number_text(NAN), "nan");
+  EXPECT_EQ(number_text(-std::numeric_limits<double>::quiet_NaN()), "nan");  // not "-nan"
 }
 
 TEST(SweepFiles, RunsCsvAndSummaryJsonRoundTrip) {
@@ -598,6 +600,24 @@ TEST(SweepFiles, RunsCsvAndSummaryJsonRoundTrip) {
   EXPECT_EQ(curve.at(1).rfind("1,0,", 0), 0u);
   EXPECT_EQ(curve.at(2).rfind("1,10,", 0), 0u);
   fs::remove_all(dir.parent_path());
+}
+
+// A curve's NaN slots (steps after the network stopped, or a diverged loss)
+// read "nan" whatever the NaN's sign, as the same result from any backend.
+TEST(SweepFiles, CurvesCsvWritesEveryNanAsNan) {
+  SweepResults results;
+  SweepCurve c;
+  c.id = 7;
+  c.every = 5;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  c.loss = {0.25f, -nan, nan};
+  c.abs_error = {0.5f, nan, -nan};
+  results.curves.push_back(c);
+  const fs::path dir = make_temp_dir();
+  write_curves_csv((dir / "curves.csv").string(), results);
+  EXPECT_EQ(read_file(dir / "curves.csv"),
+            "id,step,loss,abs_error\n7,0,0.25,0.5\n7,5,nan,nan\n7,10,nan,nan\n");
+  fs::remove_all(dir);
 }
 
 bool python_has_matplotlib() {
