@@ -145,10 +145,11 @@ char* put_int(char* p, long long v) {
   return std::to_chars(p, p + 24, v).ptr;
 }
 
-// A float's shortest text; "nan" for every NaN (std::to_chars writes "-nan"
-// for one with its sign bit set, which no reader needs and which would make
-// the same result read differently from one backend to another).
-char* put_float(char* p, float v) {
+// v's shortest text (a float's as a float); "nan" for every NaN (std::to_chars
+// writes "-nan" for one with its sign bit set, which no reader needs and which
+// would make the same result read differently from one backend to another).
+template <class T>
+char* put_shortest(char* p, T v) {
   if (std::isnan(v)) {
     std::memcpy(p, "nan", 3);
     return p + 3;
@@ -167,11 +168,7 @@ char* format_double(char* buf, double v) {
     *buf = '0';
     return buf + 1;
   }
-  if (std::isnan(v)) {  // "nan", also for a NaN with its sign bit set
-    std::memcpy(buf, "nan", 3);
-    return buf + 3;
-  }
-  return std::to_chars(buf, buf + 32, v).ptr;
+  return put_shortest(buf, v);
 }
 
 std::string number_text(double v) {
@@ -277,9 +274,9 @@ void fill_curves_csv(AtomicFile& f, const SweepResults& results) {
       *p++ = ',';
       p = put_int(p, static_cast<long long>(t) * c.every);
       *p++ = ',';
-      p = put_float(p, c.loss[t]);  // floats: their own shortest text
+      p = put_shortest(p, c.loss[t]);  // floats: their own shortest text
       *p++ = ',';
-      p = put_float(p, c.abs_error[t]);
+      p = put_shortest(p, c.abs_error[t]);
       *p++ = '\n';
       f.done(p);
     }
