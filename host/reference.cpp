@@ -87,17 +87,22 @@ struct Pass {
       : z1(l.hidden), h(l.hidden), z2(l.outputs), o(l.outputs), delta_out(l.outputs) {}
 };
 
-// h = f(W1 x + b1), o = g(W2 h + b2).
-void forward(Pass& pass, const Layout& l, const double* params, Activation f, Activation g, const double* x) {
+// h = f(W1 x + b1), o = g(W2 h + b2). The seed program adds each bias after its
+// weighted sum; under Rule::seed_blog (`program_order`) so does this, so that the
+// replay gives the program's bits.
+void forward(Pass& pass, const Layout& l, const double* params, Activation f, Activation g, const double* x,
+             bool program_order = false) {
   for (int j = 0; j < l.hidden; ++j) {
-    double z = params[l.b1(j)];
+    double z = program_order ? 0.0 : params[l.b1(j)];
     for (int i = 0; i < l.inputs; ++i) z += params[l.w1(j, i)] * x[i];
+    if (program_order) z += params[l.b1(j)];
     pass.z1[j] = z;
     pass.h[j] = activate(f, z);
   }
   for (int k = 0; k < l.outputs; ++k) {
-    double z = params[l.b2(k)];
+    double z = program_order ? 0.0 : params[l.b2(k)];
     for (int j = 0; j < l.hidden; ++j) z += params[l.w2(k, j)] * pass.h[j];
+    if (program_order) z += params[l.b2(k)];
     pass.z2[k] = z;
     pass.o[k] = activate(g, z);
   }
@@ -116,12 +121,12 @@ struct Evaluation {
 };
 
 Evaluation evaluate(Pass& pass, const Layout& l, const double* params, Activation f, Activation g,
-                    const Dataset& data) {
+                    const Dataset& data, bool program_order = false) {
   const std::size_t samples = data.samples();
   double loss_sum = 0.0;
   double abs_sum = 0.0;
   for (std::size_t s = 0; s < samples; ++s) {
-    forward(pass, l, params, f, g, sample_inputs(data, s));
+    forward(pass, l, params, f, g, sample_inputs(data, s), program_order);
     const double* t = sample_targets(data, s);
     for (int k = 0; k < l.outputs; ++k) {
       const double diff = t[k] - pass.o[k];
@@ -156,27 +161,31 @@ void add_sample_gradient(double* grad, const Layout& l, const double* params, Ac
   }
 }
 
-// The seed program's per-sample "gradient" of a 2-2-2 sigmoid network, with its
-// two mistakes kept on purpose: the output delta uses the inputs x where the
-// targets belong, and the hidden sum lacks its parentheses, so only its last
-// term carries the sigmoid's derivative.
+// The seed program's per-sample "gradient" of a 2-2-2 sigmoid network, its two
+// mistakes kept on purpose (shared/seed/seed_program.py, transcribed):
+// - the deltas sent back to the hidden layer use the inputs x where the targets
+//   belong: q_k = -(x_k - o_k) o_k (1 - o_k); the output layer's own updates use
+//   the targets, correctly;
+// - the hidden sum lacks its parentheses: for W1[j][i] it is
+//   q_0 W2[0][j] + q_1 W2[1][j] h_j (1 - h_j) x_i, so only the second term carries
+//   the sigmoid's derivative and the input.
+// The program never updates the biases. Each product is evaluated in the
+// program's order, so a replay gives its bits.
 void add_sample_seed_blog_direction(double* direction, const Layout& l, const double* params, const double* x,
-                                    const Pass& pass, double weight) {
+                                    const double* t, const Pass& pass, double weight) {
   const double* h = pass.h.data();
   const double* o = pass.o.data();
-  double d[2];
-  for (int k = 0; k < 2; ++k) d[k] = (o[k] - x[k]) * o[k] * (1.0 - o[k]);
-  double e[2];
+  double q[2];
+  for (int k = 0; k < 2; ++k) q[k] = -(x[k] - o[k]) * o[k] * (1.0 - o[k]);
   for (int j = 0; j < 2; ++j) {
-    e[j] = d[0] * params[l.w2(0, j)] + d[1] * params[l.w2(1, j)] * h[j] * (1.0 - h[j]);
+    for (int i = 0; i < 2; ++i) {
+      direction[l.w1(j, i)] +=
+          weight * (q[0] * params[l.w2(0, j)] + q[1] * params[l.w2(1, j)] * h[j] * (1.0 - h[j]) * x[i]);
+    }
   }
   for (int k = 0; k < 2; ++k) {
-    for (int j = 0; j < 2; ++j) direction[l.w2(k, j)] += weight * d[k] * h[j];
-    direction[l.b2(k)] += weight * d[k];
-  }
-  for (int j = 0; j < 2; ++j) {
-    for (int i = 0; i < 2; ++i) direction[l.w1(j, i)] += weight * e[j] * x[i];
-    direction[l.b1(j)] += weight * e[j];
+    for (int j = 0; j < 2; ++j)
+      direction[l.w2(k, j)] += weight * (-(t[k] - o[k]) * o[k] * (1.0 - o[k]) * h[j]);
   }
 }
 
@@ -184,9 +193,9 @@ void add_sample_seed_blog_direction(double* direction, const Layout& l, const do
 void add_sample_direction(double* direction, Pass& pass, Rule rule, const Layout& l, const double* params,
                           Activation f, Activation g, const Dataset& data, std::size_t s, double weight) {
   const double* x = sample_inputs(data, s);
-  forward(pass, l, params, f, g, x);
+  forward(pass, l, params, f, g, x, rule == Rule::seed_blog);
   if (rule == Rule::seed_blog) {
-    add_sample_seed_blog_direction(direction, l, params, x, pass, weight);
+    add_sample_seed_blog_direction(direction, l, params, x, sample_targets(data, s), pass, weight);
   } else {
     add_sample_gradient(direction, l, params, f, g, x, sample_targets(data, s), pass, weight);
   }
@@ -272,7 +281,7 @@ std::optional<Status> stop_status(const Evaluation& e, const std::vector<double>
 }
 
 // Rule::seed_blog reproduces one program: a 2-2-2 sigmoid/sigmoid network trained
-// by plain gradient descent. Anything else has no meaning under that rule.
+// by plain gradient descent, biases fixed. Anything else has no meaning under that rule.
 void check_rule(const Batch& batch) {
   if (batch.rule != Rule::seed_blog) return;
   if (batch.shape() != Shape{2, 2, 2}) {
@@ -289,6 +298,10 @@ void check_rule(const Batch& batch) {
     if (batch.optimizer[i] != Optimizer::sgd) {
       throw input_error("rule seed-blog needs optimizer sgd; network " + std::to_string(i) + " has " +
                         to_string(batch.optimizer[i]) + " (use rule backprop)");
+    }
+    if (batch.train_biases[i] != 0) {
+      throw input_error("rule seed-blog never trains the biases, as the seed program did not; network " +
+                        std::to_string(i) + " has them trained (use --train-biases off, or rule backprop)");
     }
   }
 }
@@ -313,7 +326,7 @@ void train_network(Results& results, const Batch& batch, const Dataset& data, st
   Pass pass(l);
 
   for (std::int32_t step = 0;; ++step) {
-    const Evaluation e = evaluate(pass, l, params.data(), f, g, data);
+    const Evaluation e = evaluate(pass, l, params.data(), f, g, data, batch.rule == Rule::seed_blog);
     if (batch.curve_every > 0 && step % batch.curve_every == 0) {
       const std::size_t slot = static_cast<std::size_t>(step / batch.curve_every);
       results.curve_loss[slot * n + i] = static_cast<float>(e.loss);
@@ -390,14 +403,14 @@ void check_fits(Shape shape, const double* params, const Dataset& data) {
 // ---- public helpers
 
 std::vector<double> outputs(Shape shape, const double* params, Activation hidden, Activation output,
-                            const Dataset& data) {
+                            const Dataset& data, Rule rule) {
   check_fits(shape, params, data);
   const Layout l(shape);
   Pass pass(l);
   std::vector<double> result;
   result.reserve(data.samples() * static_cast<std::size_t>(l.outputs));
   for (std::size_t s = 0; s < data.samples(); ++s) {
-    forward(pass, l, params, hidden, output, sample_inputs(data, s));
+    forward(pass, l, params, hidden, output, sample_inputs(data, s), rule == Rule::seed_blog);
     result.insert(result.end(), pass.o.begin(), pass.o.end());
   }
   return result;

@@ -22,6 +22,9 @@ inline constexpr double weights[8] = {0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 
 inline constexpr double b1 = 0.35, b2 = 0.60;
 inline constexpr double learning_rate = 0.5;
 inline constexpr int steps = 5000;
+// The seed program's loop updates once more than it means to: it breaks when its
+// counter exceeds 5000, after that counter's update.
+inline constexpr int program_updates = 5001;
 }  // namespace seed_example
 
 struct Preset {

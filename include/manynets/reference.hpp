@@ -13,9 +13,10 @@ namespace manynets {
 namespace reference {
 
 // Network outputs for every sample: (samples, outputs), row-major. `params` is one
-// network's parameters in DESIGN.md's order.
+// network's parameters in DESIGN.md's order. Under Rule::seed_blog each bias is
+// added after its weighted sum, as the seed program does (the last bits differ).
 std::vector<double> outputs(Shape shape, const double* params, Activation hidden, Activation output,
-                            const Dataset& data);
+                            const Dataset& data, Rule rule = Rule::backprop);
 
 // Mean over samples of sum_k 1/2 (t_k - o_k)^2, and of sum_k |t_k - o_k|.
 double loss(Shape shape, const double* params, Activation hidden, Activation output, const Dataset& data);
