@@ -297,6 +297,47 @@ std::size_t write_curves_csv(const std::string& path, const SweepResults& result
   return f.commit();
 }
 
+std::size_t write_curve_csv(const std::string& path, const Results& results, std::size_t i) {
+  AtomicFile f(path);
+  f.append("step,loss,abs_error\n");
+  const std::int32_t every = results.curve_every;
+  const std::size_t last_slot = every > 0 ? static_cast<std::size_t>(results.steps[i] / every) : 0;
+  for (std::size_t t = 0; t <= last_slot && t < results.curve_points; ++t) {
+    char* p = f.reserve(96);
+    p = put_int(p, static_cast<long long>(t) * every);
+    *p++ = ',';
+    p = put_shortest(p, results.curve_loss_at(t, i));
+    *p++ = ',';
+    p = put_shortest(p, results.curve_abs_error_at(t, i));
+    *p++ = '\n';
+    f.done(p);
+  }
+  return f.commit();
+}
+
+void check_output_file(const std::string& path, const std::string& option) {
+  std::error_code ec;
+  std::string why;
+  if (path.empty()) {
+    why = "the path is empty";
+  } else if (fs::is_directory(path, ec)) {
+    why = std::strerror(EISDIR);
+  } else {
+    const std::string probe = path + ".tmp-" + std::to_string(getpid());
+    std::FILE* f = std::fopen(probe.c_str(), "wb");
+    if (f == nullptr) {
+      why = std::strerror(errno);
+    } else {
+      std::fclose(f);
+      std::remove(probe.c_str());
+    }
+  }
+  if (!why.empty()) {
+    throw input_error("cannot write '" + path + "': " + why + "; give " + option +
+                      " a file path in a writable directory");
+  }
+}
+
 void write_text_file(const std::string& path, const std::string& text) {
   AtomicFile f(path);
   f.append(text);
@@ -371,9 +412,16 @@ std::string default_plot_script() {
 #endif
 }
 
-PlotOutcome make_plots(const std::string& dir, const std::string& python, const std::string& script) {
+namespace {
+
+// Runs `python script args...` with its output in a log beside `log_dir`'s files;
+// the script prints "wrote FILE" per plot and exits 3 without matplotlib.
+// `by_hand` is the command a user can run to see what went wrong; `failure_note`
+// goes before it when the script fails.
+PlotOutcome run_plot_script(const std::string& python, const std::string& script,
+                            const std::vector<std::string>& script_args, const std::string& log_dir,
+                            const std::string& by_hand, const std::string& failure_note) {
   PlotOutcome out;
-  const std::string by_hand = "/usr/bin/python3 " + script + " " + dir;
   if (access(python.c_str(), X_OK) != 0) {
     out.message =
         python + " is missing; install python3-matplotlib (scripts/setup.sh does) and run '" + by_hand + "'";
@@ -385,12 +433,13 @@ PlotOutcome make_plots(const std::string& dir, const std::string& python, const 
                   "manynets sources";
     return out;
   }
-  const std::string log = join_path(dir, ".plot-log.tmp-") + std::to_string(getpid());
+  const std::string log = join_path(log_dir, ".plot-log.tmp-") + std::to_string(getpid());
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::vector<std::string> args = {python, script, dir};
+  std::vector<std::string> args = {python, script};
+  args.insert(args.end(), script_args.begin(), script_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -422,12 +471,24 @@ PlotOutcome make_plots(const std::string& dir, const std::string& python, const 
                   " has no matplotlib; install python3-matplotlib (scripts/setup.sh does) and run '" +
                   by_hand + "'";
   } else {
-    out.message = "the plot script failed (" + (last.empty() ? std::string("no message") : last) +
-                  "); the data files are "
-                  "complete; run '" +
-                  by_hand + "' to see why";
+    out.message = "the plot script failed (" + (last.empty() ? std::string("no message") : last) + "); " +
+                  failure_note + "run '" + by_hand + "' to see why";
   }
   return out;
+}
+
+}  // namespace
+
+PlotOutcome make_plots(const std::string& dir, const std::string& python, const std::string& script) {
+  return run_plot_script(python, script, {dir}, dir, "/usr/bin/python3 " + script + " " + dir,
+                         "the data files are complete; ");
+}
+
+PlotOutcome plot_curve(const std::string& curve_csv, const std::string& png, const std::string& title,
+                       const std::string& python, const std::string& script) {
+  const std::string dir = fs::path(png).parent_path().string();
+  return run_plot_script(python, script, {"--curve", curve_csv, png, title}, dir.empty() ? "." : dir,
+                         "/usr/bin/python3 " + script + " --curve " + curve_csv + " " + png + " TITLE", "");
 }
 
 }  // namespace manynets

@@ -2,6 +2,7 @@
 # Draws the PNG plots of a manynets sweep directory from its runs.csv,
 # summary.json and curves.csv: loss curves, success rate against each swept
 # hyperparameter, and a heatmap of success rate when two or more are swept.
+# With --curve CSV PNG TITLE it draws one network's curve (`manynets train --plot`).
 # Run with Debian's /usr/bin/python3 (python3-matplotlib). Prints "wrote FILE"
 # per plot; exits 3 when matplotlib is missing, so the caller can say so.
 import csv
@@ -200,9 +201,50 @@ def plot_heatmap(directory, summary, runs, x_table, y_table):
     save(fig, directory, f"heatmap_{x_name}_{y_name}.png")
 
 
+def plot_one_curve(csv_path, png_path, title):
+    """One network's abs error at every recorded step as a scatter, like the seed
+    program's figure, and its loss on a log scale beside it."""
+    steps, losses, errors = [], [], []
+    with open(csv_path, newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        for step, loss, abs_error in reader:
+            steps.append(int(step))
+            losses.append(float(loss))
+            errors.append(float(abs_error))
+    if not steps:
+        raise ValueError(f"{csv_path} has no rows")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    size = 4 if len(steps) <= 20000 else 1
+    left.scatter(steps, errors, s=size, color="tab:blue")
+    finite = [e for e in errors if math.isfinite(e)]
+    left.set_ylim(0, max([1.0] + finite) * 1.05)
+    left.set_xlabel("step")
+    left.set_ylabel("abs error  |t1 - o1| + |t2 - o2| + ...")
+    left.set_title(f"abs error: {errors[0]:.4g} at step 0, {errors[-1]:.4g} at step {steps[-1]}")
+    left.grid(True, alpha=0.3)
+    positive = [(s, v) for s, v in zip(steps, losses) if math.isfinite(v) and v > 0]
+    if positive:
+        right.plot([s for s, _ in positive], [v for _, v in positive], color="tab:orange", linewidth=1)
+        right.set_yscale("log")
+    right.set_xlabel("step")
+    right.set_ylabel("loss  sum 1/2 (t - o)^2")
+    right.set_title(f"loss: {losses[-1]:.4g} at step {steps[-1]}")
+    right.grid(True, which="major", alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    directory, name = os.path.split(png_path)
+    save(fig, directory or ".", name)
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--curve":
+        plot_one_curve(sys.argv[2], sys.argv[3], sys.argv[4])
+        return 0
     if len(sys.argv) != 2:
-        print("usage: plot_sweep.py DIR (a manynets sweep --out directory)", file=sys.stderr)
+        print("usage: plot_sweep.py DIR (a manynets sweep --out directory)\n"
+              "       plot_sweep.py --curve CURVE.csv OUT.png TITLE (a manynets train --curve file)",
+              file=sys.stderr)
         return 2
     directory = sys.argv[1]
     with open(os.path.join(directory, "summary.json")) as f:

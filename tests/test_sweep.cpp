@@ -620,12 +620,8 @@ TEST(SweepFiles, CurvesCsvWritesEveryNanAsNan) {
   fs::remove_all(dir);
 }
 
-bool python_has_matplotlib() {
-  return std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
-}
-
 TEST(SweepPlots, PlotsAreValidPngFilesOfSensibleSize) {
-  if (!python_has_matplotlib())
+  if (!manynets::testing::python_has_matplotlib())
     GTEST_SKIP() << "/usr/bin/python3 has no matplotlib (apt-get install python3-matplotlib)";
   const SweepPlan plan = expand(spec_of({{"preset", "xor"},
                                          {"lr", "0.5:8:4:log"},
@@ -668,7 +664,7 @@ TEST(SweepPlots, AMissingPythonSaysHowToGetPlotsAndNeverThrows) {
   EXPECT_NE(missing.message.find("python3-matplotlib"), std::string::npos) << missing.message;
   EXPECT_NE(missing.message.find("plot_sweep.py"), std::string::npos) << missing.message;
   // A directory without data: the script fails, make_plots reports it.
-  if (python_has_matplotlib()) {
+  if (manynets::testing::python_has_matplotlib()) {
     const PlotOutcome failed = make_plots(dir.string(), "/usr/bin/python3", default_plot_script());
     EXPECT_FALSE(failed.ok);
     EXPECT_NE(failed.message.find("failed"), std::string::npos) << failed.message;

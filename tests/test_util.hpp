@@ -84,6 +84,11 @@ inline RunResult run_manynets_in(const std::filesystem::path& dir, const std::st
   return run_manynets_command("cd '" + dir.string() + "' && '" + std::string(MANYNETS_EXE) + "' " + args);
 }
 
+// Whether Debian's Python can draw plots (scripts/setup.sh installs python3-matplotlib).
+inline bool python_has_matplotlib() {
+  return std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
+}
+
 inline std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);

@@ -20,6 +20,7 @@ namespace cli {
 struct TrainOptions {
   NetworkOptions network;
   std::string curve_path;  // empty: no curve file
+  std::string plot_path;   // empty: no plot
   bool json = false;
   std::uint64_t id = 0;  // network id keying the random draws (a sweep's id reproduces that network)
 };

@@ -101,7 +101,10 @@ void add_network_options(CLI::App& app, NetworkOptions& o) {
   add(o.preset, "--preset", "built-in workload: " + join(preset_names()) + " (default seed)", "NAME");
   add(o.data, "--data", "CSV dataset with header x1..xI,t1..tO (needs --shape)", "FILE.csv");
   add(o.shape, "--shape", "network shape; with --preset it picks a gate preset's variant", "I-H-O");
-  add(o.steps, "--steps", "most updates to apply (default: the preset's; 5000 for --data)", "N");
+  add(o.steps, "--steps",
+      "most updates to apply (default: the preset's; 5000 for --data; 5001 under --rule seed-blog, as the "
+      "seed program ran)",
+      "N");
   add(o.learning_rate, "--lr", "learning rate (default: the preset's; 0.5 for --data)", "X");
   add(o.optimizer, "--optimizer", "sgd, momentum or adam", "NAME");
   add(o.momentum, "--momentum", "momentum coefficient in [0, 1) for --optimizer momentum", "X");
@@ -166,7 +169,8 @@ TrainSpec make_train_spec(const NetworkOptions& o) {
   if (o.learning_rate.given()) {
     c.learning_rate = parse_number("--lr", o.learning_rate.value);
     if (c.learning_rate < 0) {
-      throw input_error("--lr must be >= 0, got " + o.learning_rate.value + "; give a learning rate such as 0.5");
+      throw input_error("--lr must be >= 0, got " + o.learning_rate.value +
+                        "; give a learning rate such as 0.5");
     }
   }
   if (o.optimizer.given()) c.optimizer = parse_optimizer(single_value("--optimizer", o.optimizer.value));
@@ -194,6 +198,8 @@ TrainSpec make_train_spec(const NetworkOptions& o) {
   if (o.train_biases.given()) c.train_biases = parse_on_off("--train-biases", o.train_biases.value);
   if (o.mode.given()) c.mode = parse_mode(single_value("--mode", o.mode.value));
   if (o.rule.given()) spec.rule = parse_rule(single_value("--rule", o.rule.value));
+  // Without --steps, rule seed-blog replays the seed program's whole run.
+  if (spec.rule == Rule::seed_blog && !o.steps.given()) c.max_steps = seed_example::program_updates;
   if (o.backend.given()) spec.backend = single_value("--backend", o.backend.value);
   return spec;
 }

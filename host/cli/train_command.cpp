@@ -1,15 +1,14 @@
 // `manynets train`: trains one network (a preset or a CSV dataset) and reports
 // the loss at chosen steps, how it stopped, the final parameters and the
 // outputs for every sample, as a human report or one JSON object; optionally
-// writes the loss curve as CSV.
+// writes the loss curve as CSV and draws it as a PNG. Under rule seed-blog it
+// also prints what the seed program printed.
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -35,61 +34,6 @@ std::int32_t curve_every_for(std::int32_t max_steps) {
   return static_cast<std::int32_t>(
       std::max<std::int64_t>(1, (max_steps + max_curve_points - 1) / max_curve_points));
 }
-
-// The curve CSV goes to PATH.tmp-<pid> and is renamed over PATH only once complete,
-// so a killed or failed run never leaves a half-written PATH. The temporary is
-// opened before training, so an unwritable path fails before any work is done.
-class CurveFile {
- public:
-  explicit CurveFile(const std::string& path)
-      : path_(path), tmp_path_(path + ".tmp-" + std::to_string(getpid())) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path_, ec)) fail_input(std::strerror(EISDIR));
-    file_ = std::fopen(tmp_path_.c_str(), "w");
-    if (file_ == nullptr) fail_input(std::strerror(errno));
-  }
-  CurveFile(const CurveFile&) = delete;
-  CurveFile& operator=(const CurveFile&) = delete;
-  ~CurveFile() {
-    if (file_ != nullptr) std::fclose(file_);
-    if (!committed_) std::remove(tmp_path_.c_str());
-  }
-
-  // Rows step,loss,abs_error for every recorded step up to the network's last.
-  void write(const Results& r) {
-    std::fprintf(file_, "step,loss,abs_error\n");
-    const std::int64_t every = r.curve_every;
-    const std::size_t last_slot = every > 0 ? static_cast<std::size_t>(r.steps[0] / every) : 0;
-    for (std::size_t t = 0; t <= last_slot && t < r.curve_points; ++t) {
-      std::fprintf(file_, "%lld,%.9g,%.9g\n", static_cast<long long>(t * every),
-                   static_cast<double>(r.curve_loss_at(t, 0)),
-                   static_cast<double>(r.curve_abs_error_at(t, 0)));
-    }
-  }
-
-  void commit() {
-    const bool written = std::fflush(file_) == 0 && !std::ferror(file_);
-    const int write_errno = errno;
-    const bool closed = std::fclose(file_) == 0;
-    file_ = nullptr;
-    if (!written || !closed) {
-      throw runtime_error("cannot write the curve file '" + path_ + "': " + std::strerror(write_errno));
-    }
-    if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) fail_input(std::strerror(errno));
-    committed_ = true;
-  }
-
- private:
-  [[noreturn]] void fail_input(const std::string& why) const {
-    throw input_error("cannot write the curve file '" + path_ + "': " + why +
-                      "; give --curve a file path in a writable directory");
-  }
-
-  std::string path_;
-  std::string tmp_path_;
-  std::FILE* file_ = nullptr;
-  bool committed_ = false;
-};
 
 // Steps for the loss table: 0, the powers of ten, about five evenly spaced round
 // steps, and the last; each moved down to a step that the curve recorded.
@@ -135,6 +79,49 @@ std::string status_text(const Results& r, const NetworkConfig& c) {
              (c.target_loss > 0 ? " without reaching the target loss " + shortest(c.target_loss) : "") +
              ": " + loss;
   }
+}
+
+// What the seed program printed at its end: the weights after its last update,
+// the targets, and the outputs of its last forward pass, which came before that
+// update (so they are the outputs one update earlier than the final parameters').
+struct SeedProgramPrintout {
+  std::vector<double> weights;
+  std::vector<double> targets;
+  std::vector<double> outputs;
+};
+
+SeedProgramPrintout seed_program_printout(const TrainSpec& spec, Backend& backend, const Batch& batch,
+                                          const Results& r) {
+  SeedProgramPrintout out;
+  const Shape s = r.shape;
+  const int weights = s.hidden * s.inputs + s.outputs * s.hidden;
+  for (int q = 0; q < weights; ++q) out.weights.push_back(r.param(0, q));
+  out.targets = spec.data.t;
+  std::vector<double> before_last = r.params;
+  if (r.steps[0] > 0) {
+    Batch earlier = batch;
+    earlier.max_steps[0] = r.steps[0] - 1;
+    before_last = backend.train(earlier, spec.data).params;
+  }
+  const NetworkConfig& c = spec.config;
+  out.outputs = reference::outputs(s, before_last.data(), c.hidden_activation, c.output_activation, spec.data,
+                                   Rule::seed_blog);
+  return out;
+}
+
+// As Python prints a list of floats: [0.01, 0.99].
+std::string python_list(const std::vector<double>& values) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + number_text(values[i]);
+  return text + "]";
+}
+
+void print_seed_program_printout(const SeedProgramPrintout& p, std::int32_t steps) {
+  std::cout << "\nwhat the seed program printed after " << steps
+            << " updates (its last forward pass came before its last update)\n";
+  std::cout << "  weights  " << python_list(p.weights) << "\n";
+  std::cout << "  targets  " << python_list(p.targets) << "\n";
+  std::cout << "  outputs  " << python_list(p.outputs) << "\n";
 }
 
 void print_report(const TrainSpec& spec, const std::string& backend, const Results& r,
@@ -206,7 +193,7 @@ nlohmann::json per_sample(const std::vector<double>& values, std::size_t samples
 }
 
 void print_json(const TrainSpec& spec, const std::string& backend, const Results& r,
-                const std::vector<double>& outputs) {
+                const std::vector<double>& outputs, const SeedProgramPrintout* printout) {
   const NetworkConfig& c = spec.config;
   const int n_params = r.shape.num_params();
   std::vector<double> params(static_cast<std::size_t>(n_params));
@@ -242,6 +229,11 @@ void print_json(const TrainSpec& spec, const std::string& backend, const Results
   j["params"] = params;
   j["targets"] = per_sample(spec.data.t, spec.data.samples(), spec.data.outputs);
   j["outputs"] = per_sample(outputs, spec.data.samples(), spec.data.outputs);
+  if (printout != nullptr) {
+    j["seed_program"] = {{"weights", printout->weights},
+                         {"targets", per_sample(printout->targets, spec.data.samples(), spec.data.outputs)},
+                         {"outputs", per_sample(printout->outputs, spec.data.samples(), spec.data.outputs)}};
+  }
   std::cout << j.dump() << "\n";
 }
 
@@ -255,6 +247,10 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
       ->add_option("--curve", options.curve_path,
                    "write the loss of every step to FILE as CSV (step,loss,abs_error)")
       ->type_name("FILE");
+  train
+      ->add_option("--plot", options.plot_path,
+                   "draw the abs error and loss of every step into FILE.png, like the seed program's figure")
+      ->type_name("FILE.png");
   train->add_flag("--json", options.json, "print one JSON object instead of the report");
   train
       ->add_option("--id", options.id,
@@ -262,6 +258,32 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
       ->type_name("ID");
   return train;
 }
+
+namespace {
+
+// The plot's title: what was trained, and how.
+std::string plot_title(const TrainSpec& spec, const Results& r) {
+  return spec.source + ", rule " + to_string(spec.rule) + ", " + to_string(spec.config.optimizer) +
+         " at learning rate " + shortest(spec.config.learning_rate) + ": " + std::to_string(r.steps[0]) +
+         " updates";
+}
+
+// Draws the curve into plot_path from the --curve file, or from a temporary one
+// beside the plot; throws a runtime Error when it cannot.
+void draw_plot(const TrainOptions& options, const TrainSpec& spec, const Results& r) {
+  std::string csv = options.curve_path;
+  const bool temporary = csv.empty();
+  if (temporary) {
+    csv = options.plot_path + ".curve.tmp-" + std::to_string(getpid());
+    write_curve_csv(csv, r);
+  }
+  const PlotOutcome plot =
+      plot_curve(csv, options.plot_path, plot_title(spec, r), default_plot_python(), default_plot_script());
+  if (temporary) std::remove(csv.c_str());
+  if (!plot.ok) throw runtime_error("cannot draw --plot " + options.plot_path + ": " + plot.message);
+}
+
+}  // namespace
 
 int run_train_command(const TrainOptions& options) {
   const TrainSpec spec = make_train_spec(options.network);
@@ -278,8 +300,9 @@ int run_train_command(const TrainOptions& options) {
   batch.curve_every = curve_every_for(spec.config.max_steps);  // the report reads losses from the curve
   initialize(batch, spec.init);
 
-  std::unique_ptr<CurveFile> curve;
-  if (!options.curve_path.empty()) curve = std::make_unique<CurveFile>(options.curve_path);
+  // Refused before any training, so a bad path costs nothing.
+  if (!options.curve_path.empty()) check_output_file(options.curve_path, "--curve");
+  if (!options.plot_path.empty()) check_output_file(options.plot_path, "--plot");
 
   const Results results = backend->train(batch, spec.data);
   if (results.n != 1 || results.curve_points == 0) {
@@ -287,19 +310,22 @@ int run_train_command(const TrainOptions& options) {
                         " networks and " + std::to_string(results.curve_points) +
                         " curve points; expected 1 network with a curve");
   }
-  if (curve) {
-    curve->write(results);
-    curve->commit();
-  }
+  if (!options.curve_path.empty()) write_curve_csv(options.curve_path, results);
 
   const NetworkConfig& cfg = spec.config;
   const std::vector<double> outputs = reference::outputs(
       spec.shape, results.params.data(), cfg.hidden_activation, cfg.output_activation, spec.data);
+  std::unique_ptr<SeedProgramPrintout> printout;
+  if (spec.rule == Rule::seed_blog) {
+    printout = std::make_unique<SeedProgramPrintout>(seed_program_printout(spec, *backend, batch, results));
+  }
   if (options.json) {
-    print_json(spec, backend->name(), results, outputs);
+    print_json(spec, backend->name(), results, outputs, printout.get());
   } else {
     print_report(spec, backend->name(), results, outputs);
+    if (printout) print_seed_program_printout(*printout, results.steps[0]);
   }
+  if (!options.plot_path.empty()) draw_plot(options, spec, results);
   return 0;
 }
 

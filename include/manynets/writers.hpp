@@ -19,6 +19,13 @@ namespace manynets {
 std::size_t write_runs_csv(const std::string& path, const SweepPlan& plan, const SweepResults& results);
 // curves.csv: id,step,loss,abs_error for every recorded step of every kept curve.
 std::size_t write_curves_csv(const std::string& path, const SweepResults& results);
+// One network's curve as CSV: step,loss,abs_error for every recorded step up to the
+// step it stopped at (`manynets train --curve`). Returns the bytes written.
+std::size_t write_curve_csv(const std::string& path, const Results& results, std::size_t i = 0);
+// Throws an invalid_input Error naming `option` when no file can be written at
+// `path` (a directory, a missing or read-only directory), so that a command can
+// refuse the path before it trains.
+void check_output_file(const std::string& path, const std::string& option);
 // summary.json: summary_json(summary). Any bytes, written to a temporary name,
 // synced and renamed over `path`; throws a runtime Error when it cannot write.
 void write_text_file(const std::string& path, const std::string& text);
@@ -41,6 +48,11 @@ struct PlotOutcome {
   std::vector<std::string> files;
 };
 PlotOutcome make_plots(const std::string& dir, const std::string& python, const std::string& script);
+// Draws one network's curve (a write_curve_csv file) into `png`: the abs error of
+// every recorded step as a scatter, like the seed program's figure, and the loss
+// on a log scale beside it. Never throws, as make_plots.
+PlotOutcome plot_curve(const std::string& curve_csv, const std::string& png, const std::string& title,
+                       const std::string& python, const std::string& script);
 // The python and script make_plots uses by default: $MANYNETS_PYTHON or
 // /usr/bin/python3 (Debian's, which has python3-matplotlib), and
 // $MANYNETS_PLOT_SCRIPT or the scripts/plot_sweep.py of this source tree.
