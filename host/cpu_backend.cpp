@@ -32,7 +32,7 @@ namespace {
 // compiled with their choices as constants (the worked example's) keeps no
 // gradient or optimizer state, so it affords more (8 vectors: 128 networks per
 // block with AVX-512); every other kind keeps kVectors. docs/perf.md has the
-// measurements that chose both.
+// measurements that chose both (docs/perf-log.md has the runs).
 constexpr int kVectors = MANYNETS_CPU_VECTORS;
 constexpr int kFusedVectors = MANYNETS_CPU_FUSED_VECTORS;
 // Steps between the checkpoints a block rewinds to when it finds a lane that
