@@ -13,6 +13,7 @@
 #include <string>
 
 #include "manynets/error.hpp"
+#include "manynets/number_text.hpp"
 #include "manynets/results.hpp"
 
 namespace manynets {
@@ -22,16 +23,6 @@ namespace {
 // The largest loss curve (both curves together) a batch may ask for, so a tiny
 // recording interval cannot exhaust memory.
 constexpr double max_curve_bytes = 8.0 * 1024 * 1024 * 1024;
-
-// The shortest decimal text that reads back as the same double.
-std::string number_text(double v) {
-  char buf[40];
-  for (int digits = 6; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    if (std::strtod(buf, nullptr) == v || std::isnan(v)) break;
-  }
-  return buf;
-}
 
 template <class T>
 void check_size(const std::vector<T>& v, std::size_t want, const char* what) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "manynets/error.hpp"
+#include "manynets/number_text.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/random.hpp"
 
@@ -17,16 +18,6 @@ namespace manynets {
 namespace {
 
 const char* const init_usage = "use one of seed, uniform:A, normal:S, xavier (A and S finite and > 0)";
-
-// The shortest decimal text that reads back as the same double.
-std::string number_text(double v) {
-  char buf[40];
-  for (int digits = 6; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
 
 double parse_scale(const std::string& text, const std::string& value, const char* what) {
   const char* begin = value.c_str();

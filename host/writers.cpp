@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "manynets/error.hpp"
+#include "manynets/number_text.hpp"
 
 extern char** environ;
 
@@ -145,36 +146,11 @@ char* put_int(char* p, long long v) {
   return std::to_chars(p, p + 24, v).ptr;
 }
 
-// v's shortest text (a float's as a float); "nan" for every NaN (std::to_chars
-// writes "-nan" for one with its sign bit set, which no reader needs and which
-// would make the same result read differently from one backend to another).
-template <class T>
-char* put_shortest(char* p, T v) {
-  if (std::isnan(v)) {
-    std::memcpy(p, "nan", 3);
-    return p + 3;
-  }
-  return std::to_chars(p, p + 32, v).ptr;
-}
-
 std::string join_path(const std::string& dir, const char* name) {
   return (fs::path(dir) / name).string();
 }
 
 }  // namespace
-
-char* format_double(char* buf, double v) {
-  if (v == 0) {  // "0", also for -0
-    *buf = '0';
-    return buf + 1;
-  }
-  return put_shortest(buf, v);
-}
-
-std::string number_text(double v) {
-  char buf[32];
-  return std::string(buf, format_double(buf, v));
-}
 
 namespace {
 
@@ -226,9 +202,9 @@ void fill_runs_csv(AtomicFile& f, const SweepPlan& plan, const SweepResults& res
       char* p = f.reserve(max_row);
       p = put_int(p, static_cast<long long>(b.first_id + i));
       p = put(p, shape);
-      p = format_double(p, b.learning_rate[i]);
+      p = format_number(p, b.learning_rate[i]);
       *p++ = ',';
-      p = format_double(p, b.momentum[i]);
+      p = format_number(p, b.momentum[i]);
       *p++ = ',';
       p = put(p, to_string(b.optimizer[i]));
       *p++ = ',';
@@ -239,7 +215,7 @@ void fill_runs_csv(AtomicFile& f, const SweepPlan& plan, const SweepResults& res
       *p++ = ',';
       p = put_int(p, b.max_steps[i]);
       *p++ = ',';
-      p = format_double(p, b.target_loss[i]);
+      p = format_number(p, b.target_loss[i]);
       p = put(p, b.train_biases[i] ? ",on," : ",off,");
       p = put(p, to_string(b.mode[i]));
       p = put(p, seed);
@@ -251,13 +227,13 @@ void fill_runs_csv(AtomicFile& f, const SweepPlan& plan, const SweepResults& res
       *p++ = ',';
       if (r.status[i] == Status::converged) p = put_int(p, r.steps[i]);
       *p++ = ',';
-      p = format_double(p, r.loss[i]);
+      p = format_number(p, r.loss[i]);
       *p++ = ',';
-      p = format_double(p, r.abs_error[i]);
+      p = format_number(p, r.abs_error[i]);
       for (int c = 0; c < columns; ++c) {
         *p++ = ',';
         const int q = param_at[static_cast<std::size_t>(c)];
-        if (q >= 0) p = format_double(p, r.param(i, q));
+        if (q >= 0) p = format_number(p, r.param(i, q));
       }
       *p++ = '\n';
       f.done(p);
@@ -274,9 +250,9 @@ void fill_curves_csv(AtomicFile& f, const SweepResults& results) {
       *p++ = ',';
       p = put_int(p, static_cast<long long>(t) * c.every);
       *p++ = ',';
-      p = put_shortest(p, c.loss[t]);  // floats: their own shortest text
+      p = format_number(p, c.loss[t]);  // floats: their own shortest text
       *p++ = ',';
-      p = put_shortest(p, c.abs_error[t]);
+      p = format_number(p, c.abs_error[t]);
       *p++ = '\n';
       f.done(p);
     }
@@ -306,9 +282,9 @@ std::size_t write_curve_csv(const std::string& path, const Results& results, std
     char* p = f.reserve(96);
     p = put_int(p, static_cast<long long>(t) * every);
     *p++ = ',';
-    p = put_shortest(p, results.curve_loss_at(t, i));
+    p = format_number(p, results.curve_loss_at(t, i));
     *p++ = ',';
-    p = put_shortest(p, results.curve_abs_error_at(t, i));
+    p = format_number(p, results.curve_abs_error_at(t, i));
     *p++ = '\n';
     f.done(p);
   }

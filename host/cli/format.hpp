@@ -1,12 +1,14 @@
-// Text helpers for the command's reports: numbers at a chosen precision, the
-// shortest text that reads back to the same double (for values a user may copy
-// into another command), padding for aligned tables, and joined lists.
+// Text helpers for the command's reports: numbers at a chosen precision,
+// padding for aligned tables, and joined lists. A value a user may copy into
+// another command is written with number_text (manynets/number_text.hpp).
 #pragma once
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "manynets/number_text.hpp"
 
 namespace manynets {
 namespace cli {
@@ -16,15 +18,6 @@ inline std::string format_g(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g", digits, v);
   return buf;
-}
-
-// The fewest significant digits that read back as exactly v ("0.5", not "0.50000000000000000").
-inline std::string shortest(double v) {
-  for (int digits = 1; digits < 17; ++digits) {
-    const std::string s = format_g(v, digits);
-    if (std::strtod(s.c_str(), nullptr) == v) return s;
-  }
-  return format_g(v, 17);
 }
 
 inline std::string pad_left(const std::string& s, std::size_t width) {

@@ -55,9 +55,9 @@ std::vector<std::int32_t> table_steps(std::int32_t last, std::int32_t every) {
 std::string optimizer_text(const NetworkConfig& c) {
   switch (c.optimizer) {
     case Optimizer::momentum:
-      return "momentum (" + shortest(c.momentum) + ")";
+      return "momentum (" + number_text(c.momentum) + ")";
     case Optimizer::adam:
-      return "adam (beta1 " + shortest(c.adam_beta1) + ", beta2 " + shortest(c.adam_beta2) + ")";
+      return "adam (beta1 " + number_text(c.adam_beta1) + ", beta2 " + number_text(c.adam_beta2) + ")";
     case Optimizer::sgd:
     default:
       return to_string(c.optimizer);
@@ -68,7 +68,7 @@ std::string status_text(const Results& r, const NetworkConfig& c) {
   const std::string loss = "loss " + format_g(r.loss[0], 9) + ", abs error " + format_g(r.abs_error[0], 9);
   switch (r.status[0]) {
     case Status::converged:
-      return "converged at step " + std::to_string(r.steps[0]) + " (target loss " + shortest(c.target_loss) +
+      return "converged at step " + std::to_string(r.steps[0]) + " (target loss " + number_text(c.target_loss) +
              "): " + loss;
     case Status::diverged:
       return "diverged at step " + std::to_string(r.steps[0]) +
@@ -76,7 +76,7 @@ std::string status_text(const Results& r, const NetworkConfig& c) {
     case Status::max_steps:
     default:
       return "ran all " + std::to_string(r.steps[0]) + " steps" +
-             (c.target_loss > 0 ? " without reaching the target loss " + shortest(c.target_loss) : "") +
+             (c.target_loss > 0 ? " without reaching the target loss " + number_text(c.target_loss) : "") +
              ": " + loss;
   }
 }
@@ -130,10 +130,10 @@ void print_report(const TrainSpec& spec, const std::string& backend, const Resul
   std::cout << spec.source << (spec.description.empty() ? "" : ": " + spec.description) << "\n";
   std::cout << "  shape " << to_string(spec.shape) << ", " << to_string(c.hidden_activation) << " hidden, "
             << to_string(c.output_activation) << " output, " << optimizer_text(c) << ", learning rate "
-            << shortest(c.learning_rate) << ", rule " << to_string(spec.rule) << ", backend " << backend
+            << number_text(c.learning_rate) << ", rule " << to_string(spec.rule) << ", backend " << backend
             << "\n";
   std::cout << "  init " << to_string(spec.init) << ", run seed " << spec.seed << ", up to " << c.max_steps
-            << " steps, target loss " << shortest(c.target_loss) << ", biases "
+            << " steps, target loss " << number_text(c.target_loss) << ", biases "
             << (c.train_biases ? "trained" : "fixed") << ", "
             << (c.mode == Mode::online ? "online (one sample per step)" : "full-batch gradient") << ", "
             << spec.data.samples() << (spec.data.samples() == 1 ? " sample" : " samples") << "\n\n";
@@ -264,7 +264,7 @@ namespace {
 // The plot's title: what was trained, and how.
 std::string plot_title(const TrainSpec& spec, const Results& r) {
   return spec.source + ", rule " + to_string(spec.rule) + ", " + to_string(spec.config.optimizer) +
-         " at learning rate " + shortest(spec.config.learning_rate) + ": " + std::to_string(r.steps[0]) +
+         " at learning rate " + number_text(spec.config.learning_rate) + ": " + std::to_string(r.steps[0]) +
          " updates";
 }
 

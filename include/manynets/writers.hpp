@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "manynets/number_text.hpp"
 #include "manynets/summary.hpp"
 #include "manynets/sweep.hpp"
 
@@ -59,9 +60,5 @@ PlotOutcome plot_curve(const std::string& curve_csv, const std::string& png, con
 std::string default_plot_python();
 std::string default_plot_script();
 
-// Shortest text that reads back as exactly v ("0.1", "1e-05", "nan", "inf").
-// Returns the end of what it wrote into buf (at least 32 bytes).
-char* format_double(char* buf, double v);
-std::string number_text(double v);
 
 }  // namespace manynets
