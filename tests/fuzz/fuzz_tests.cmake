@@ -11,7 +11,8 @@ foreach(target ${MANYNETS_FUZZ_TARGETS})
 endforeach()
 
 # The fuzz build does not depend on this build's flags, so one preset running
-# it is enough (the debug preset turns it off and keeps the corpus replays).
+# it is enough: the debug, avx2 and portable presets turn it off and keep the
+# corpus replays.
 option(MANYNETS_FUZZ "Fuzz each target briefly in the test suite where clang++ can" ON)
 set(MANYNETS_FUZZ_SECONDS 20 CACHE STRING "Seconds each fuzz target runs in the test suite")
 find_program(MANYNETS_CLANGXX NAMES clang++ clang++-14)
