@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -211,132 +212,149 @@ double median_of(std::vector<double>& values) {
   return 0.5 * (lower + upper);
 }
 
-SweepSummary summarize(const SweepPlan& plan, const SweepResults& results, std::size_t best_count) {
-  SweepSummary sum;
-  sum.workload = plan.workload;
-  sum.backend = results.backend;
-  sum.seconds = results.seconds;
-  sum.net_steps = results.net_steps;
-  const std::vector<Hyperparameter> swept = swept_hyperparameters(plan);
-  const bool random = plan.spec.random > 0;
+namespace {
 
-  // Counts and the best network.
-  bool have_best = false;
-  std::size_t best_g = 0, best_i = 0;
+// Calls visit(g, i, r) for every trained network, in id order; r holds group g's results.
+template <class Visit>
+void for_each_network(const SweepPlan& plan, const SweepResults& results, Visit visit) {
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
     const Results& r = results.results[g];
-    for (std::size_t i = 0; i < r.n; ++i) {
-      ++sum.networks;
-      if (r.status[i] == Status::converged) {
-        ++sum.converged;
-      } else if (r.status[i] == Status::diverged) {
-        ++sum.diverged;
-      } else {
-        ++sum.ran_out;
-      }
-      if (!std::isfinite(r.loss[i])) continue;
-      bool wins = !have_best;
-      if (have_best) {
-        const Results& rb = results.results[best_g];
-        const bool c = r.status[i] == Status::converged, cb = rb.status[best_i] == Status::converged;
-        if (c != cb) {
-          wins = c;
-        } else if (c && r.steps[i] != rb.steps[best_i]) {
-          wins = r.steps[i] < rb.steps[best_i];
-        } else {
-          wins = r.loss[i] < rb.loss[best_i];
-        }
-      }
-      if (wins) {
-        have_best = true;
-        best_g = g;
-        best_i = i;
-      }
-    }
+    for (std::size_t i = 0; i < r.n; ++i) visit(g, i, r);
   }
-  if (have_best) {
-    sum.has_best = true;
-    const SweepGroup& g = plan.groups[best_g];
-    const Results& r = results.results[best_g];
-    sum.best.id = g.batch.first_id + best_i;
-    for (int h = 0; h < hyperparameter_count; ++h) {
-      const auto hp = static_cast<Hyperparameter>(h);
-      sum.best.hyperparameters.emplace_back(to_string(hp), hyperparameter_text(plan, best_g, best_i, hp));
-    }
-    sum.best.hyperparameters.emplace_back("seed", std::to_string(plan.spec.seed));
-    sum.best.hyperparameters.emplace_back("replicate", std::to_string(g.replicate[best_i]));
-    sum.best.loss = r.loss[best_i];
-    sum.best.steps = r.steps[best_i];
-    sum.best.status = r.status[best_i];
-  }
+}
 
-  // One table per swept hyperparameter.
-  for (Hyperparameter h : swept) {
-    HyperparameterTable table;
-    table.hyperparameter = h;
-    const NumberAxis* axis = numeric_axis(plan.spec, h);
-    table.binned = random && axis != nullptr && axis->kind != NumberAxis::Kind::list;
-    std::vector<RowAccumulator> rows;
-    if (table.binned) {
-      const bool log = axis->kind == NumberAxis::Kind::log;
-      const double lo = std::min(axis->low, axis->high), hi = std::max(axis->low, axis->high);
-      const auto at = [&](double f) { return log ? lo * std::pow(hi / lo, f) : lo + (hi - lo) * f; };
-      rows.resize(random_bins);
-      for (int k = 0; k < random_bins; ++k) {
-        const double a = at(static_cast<double>(k) / random_bins),
-                     b = at(static_cast<double>(k + 1) / random_bins);
-        rows[k].stats.value =
-            "[" + short_number(a) + ", " + short_number(b) + (k + 1 == random_bins ? "]" : ")");
-        rows[k].stats.number = log ? std::sqrt(a * b) : 0.5 * (a + b);
-      }
-      for (std::size_t g = 0; g < plan.groups.size(); ++g) {
-        const Results& r = results.results[g];
-        for (std::size_t i = 0; i < r.n; ++i) {
-          const double v = hyperparameter_number(plan, g, i, h);
-          double f = hi > lo ? (log ? std::log(v / lo) / std::log(hi / lo) : (v - lo) / (hi - lo)) : 0.0;
-          const int k = std::min(random_bins - 1, std::max(0, static_cast<int>(f * random_bins)));
-          rows[k].add(r.loss[i], r.status[i], r.steps[i]);
-        }
-      }
-    } else if (axis != nullptr) {
-      std::map<double, RowAccumulator> by_value;
-      for (std::size_t g = 0; g < plan.groups.size(); ++g) {
-        const Results& r = results.results[g];
-        for (std::size_t i = 0; i < r.n; ++i) {
-          by_value[hyperparameter_number(plan, g, i, h)].add(r.loss[i], r.status[i], r.steps[i]);
-        }
-      }
-      for (auto& kv : by_value) {
-        kv.second.stats.value = number_text(kv.first);
-        kv.second.stats.number = kv.first;
-        rows.push_back(std::move(kv.second));
-      }
+void count_by_status(const SweepPlan& plan, const SweepResults& results, SweepSummary& sum) {
+  for_each_network(plan, results, [&sum](std::size_t, std::size_t i, const Results& r) {
+    ++sum.networks;
+    if (r.status[i] == Status::converged) {
+      ++sum.converged;
+    } else if (r.status[i] == Status::diverged) {
+      ++sum.diverged;
     } else {
-      std::vector<std::string> order;  // first appearance, which follows the spec's lists
-      std::map<std::string, RowAccumulator> by_text;
-      for (std::size_t g = 0; g < plan.groups.size(); ++g) {
-        const Results& r = results.results[g];
-        for (std::size_t i = 0; i < r.n; ++i) {
-          const std::string v = hyperparameter_text(plan, g, i, h);
-          auto it = by_text.find(v);
-          if (it == by_text.end()) {
-            order.push_back(v);
-            it = by_text.emplace(v, RowAccumulator{}).first;
-            it->second.stats.value = v;
-            it->second.stats.number = nan;
-          }
-          it->second.add(r.loss[i], r.status[i], r.steps[i]);
-        }
-      }
-      for (const std::string& v : order) rows.push_back(std::move(by_text[v]));
+      ++sum.ran_out;
     }
-    for (RowAccumulator& row : rows) {
-      if (row.stats.networks > 0 || table.binned) table.rows.push_back(row.finish());
-    }
-    sum.tables.push_back(std::move(table));
-  }
+  });
+}
 
-  // Configurations: consecutive networks with one configuration number.
+struct NetworkIndex {
+  std::size_t group = 0, index = 0;
+};
+
+// Network i of ra beats network j of rb when it converged and the other did not, or
+// both converged and it took fewer steps; otherwise the lower final loss wins.
+bool beats(const Results& ra, std::size_t i, const Results& rb, std::size_t j) {
+  const bool c = ra.status[i] == Status::converged, cb = rb.status[j] == Status::converged;
+  if (c != cb) return c;
+  if (c && ra.steps[i] != rb.steps[j]) return ra.steps[i] < rb.steps[j];
+  return ra.loss[i] < rb.loss[j];
+}
+
+// The network that converged in the fewest steps, else the one with the lowest final loss, the first
+// in id order on a tie; none when no loss is finite.
+std::optional<NetworkIndex> find_best_network(const SweepPlan& plan, const SweepResults& results) {
+  std::optional<NetworkIndex> best;
+  for_each_network(plan, results, [&](std::size_t g, std::size_t i, const Results& r) {
+    if (!std::isfinite(r.loss[i])) return;
+    if (!best || beats(r, i, results.results[best->group], best->index)) best = NetworkIndex{g, i};
+  });
+  return best;
+}
+
+// The network with every hyperparameter, the run seed and its replicate, enough to train it again.
+BestNetwork describe_network(const SweepPlan& plan, const SweepResults& results, NetworkIndex n) {
+  const SweepGroup& g = plan.groups[n.group];
+  const Results& r = results.results[n.group];
+  BestNetwork best;
+  best.id = g.batch.first_id + n.index;
+  for (int h = 0; h < hyperparameter_count; ++h) {
+    const auto hp = static_cast<Hyperparameter>(h);
+    best.hyperparameters.emplace_back(to_string(hp), hyperparameter_text(plan, n.group, n.index, hp));
+  }
+  best.hyperparameters.emplace_back("seed", std::to_string(plan.spec.seed));
+  best.hyperparameters.emplace_back("replicate", std::to_string(g.replicate[n.index]));
+  best.loss = r.loss[n.index];
+  best.steps = r.steps[n.index];
+  best.status = r.status[n.index];
+  return best;
+}
+
+// A random sweep's numeric range in random_bins equal bins (equal in log for a log range),
+// every bin listed even when empty.
+std::vector<RowAccumulator> binned_rows(const SweepPlan& plan, const SweepResults& results, Hyperparameter h,
+                                        const NumberAxis& axis) {
+  const bool log = axis.kind == NumberAxis::Kind::log;
+  const double lo = std::min(axis.low, axis.high), hi = std::max(axis.low, axis.high);
+  const auto at = [&](double f) { return log ? lo * std::pow(hi / lo, f) : lo + (hi - lo) * f; };
+  std::vector<RowAccumulator> rows(random_bins);
+  for (int k = 0; k < random_bins; ++k) {
+    const double a = at(static_cast<double>(k) / random_bins),
+                 b = at(static_cast<double>(k + 1) / random_bins);
+    rows[k].stats.value = "[" + short_number(a) + ", " + short_number(b) + (k + 1 == random_bins ? "]" : ")");
+    rows[k].stats.number = log ? std::sqrt(a * b) : 0.5 * (a + b);
+  }
+  for_each_network(plan, results, [&](std::size_t g, std::size_t i, const Results& r) {
+    const double v = hyperparameter_number(plan, g, i, h);
+    double f = hi > lo ? (log ? std::log(v / lo) / std::log(hi / lo) : (v - lo) / (hi - lo)) : 0.0;
+    const int k = std::min(random_bins - 1, std::max(0, static_cast<int>(f * random_bins)));
+    rows[k].add(r.loss[i], r.status[i], r.steps[i]);
+  });
+  return rows;
+}
+
+// One row per value a numeric hyperparameter took, in increasing order.
+std::vector<RowAccumulator> numeric_rows(const SweepPlan& plan, const SweepResults& results,
+                                         Hyperparameter h) {
+  std::map<double, RowAccumulator> by_value;
+  for_each_network(plan, results, [&](std::size_t g, std::size_t i, const Results& r) {
+    by_value[hyperparameter_number(plan, g, i, h)].add(r.loss[i], r.status[i], r.steps[i]);
+  });
+  std::vector<RowAccumulator> rows;
+  for (auto& kv : by_value) {
+    kv.second.stats.value = number_text(kv.first);
+    kv.second.stats.number = kv.first;
+    rows.push_back(std::move(kv.second));
+  }
+  return rows;
+}
+
+// One row per name a hyperparameter took, in order of first appearance, which follows the spec's lists.
+std::vector<RowAccumulator> named_rows(const SweepPlan& plan, const SweepResults& results, Hyperparameter h) {
+  std::vector<std::string> order;
+  std::map<std::string, RowAccumulator> by_text;
+  for_each_network(plan, results, [&](std::size_t g, std::size_t i, const Results& r) {
+    const std::string v = hyperparameter_text(plan, g, i, h);
+    auto it = by_text.find(v);
+    if (it == by_text.end()) {
+      order.push_back(v);
+      it = by_text.emplace(v, RowAccumulator{}).first;
+      it->second.stats.value = v;
+      it->second.stats.number = nan;
+    }
+    it->second.add(r.loss[i], r.status[i], r.steps[i]);
+  });
+  std::vector<RowAccumulator> rows;
+  for (const std::string& v : order) rows.push_back(std::move(by_text[v]));
+  return rows;
+}
+
+HyperparameterTable hyperparameter_table(const SweepPlan& plan, const SweepResults& results,
+                                         Hyperparameter h) {
+  HyperparameterTable table;
+  table.hyperparameter = h;
+  const NumberAxis* axis = numeric_axis(plan.spec, h);
+  table.binned = plan.spec.random > 0 && axis != nullptr && axis->kind != NumberAxis::Kind::list;
+  std::vector<RowAccumulator> rows = table.binned      ? binned_rows(plan, results, h, *axis)
+                                     : axis != nullptr ? numeric_rows(plan, results, h)
+                                                       : named_rows(plan, results, h);
+  for (RowAccumulator& row : rows) {
+    if (row.stats.networks > 0 || table.binned) table.rows.push_back(row.finish());
+  }
+  return table;
+}
+
+// One entry per configuration, in id order: a configuration's replicates are consecutive networks.
+std::vector<ConfigurationStats> configuration_stats(const SweepPlan& plan, const SweepResults& results,
+                                                    const std::vector<Hyperparameter>& swept) {
   std::vector<ConfigurationStats> configs;
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
     const SweepGroup& group = plan.groups[g];
@@ -356,12 +374,36 @@ SweepSummary summarize(const SweepPlan& plan, const SweepResults& results, std::
       i = j;
     }
   }
-  const std::size_t keep = std::min(best_count, configs.size());
+  return configs;
+}
+
+// The best `count` configurations, best first (see better()).
+std::vector<ConfigurationStats> best_configurations(std::vector<ConfigurationStats> configs,
+                                                    std::size_t count) {
+  const std::size_t keep = std::min(count, configs.size());
   std::partial_sort(
       configs.begin(), configs.begin() + static_cast<std::ptrdiff_t>(keep), configs.end(),
       [](const ConfigurationStats& a, const ConfigurationStats& b) { return better(a.stats, b.stats); });
   configs.resize(keep);
-  sum.best_configurations = std::move(configs);
+  return configs;
+}
+
+}  // namespace
+
+SweepSummary summarize(const SweepPlan& plan, const SweepResults& results, std::size_t best_count) {
+  SweepSummary sum;
+  sum.workload = plan.workload;
+  sum.backend = results.backend;
+  sum.seconds = results.seconds;
+  sum.net_steps = results.net_steps;
+  count_by_status(plan, results, sum);
+  if (const std::optional<NetworkIndex> best = find_best_network(plan, results)) {
+    sum.has_best = true;
+    sum.best = describe_network(plan, results, *best);
+  }
+  const std::vector<Hyperparameter> swept = swept_hyperparameters(plan);
+  for (Hyperparameter h : swept) sum.tables.push_back(hyperparameter_table(plan, results, h));
+  sum.best_configurations = best_configurations(configuration_stats(plan, results, swept), best_count);
   return sum;
 }
 

@@ -425,46 +425,58 @@ std::size_t SweepPlan::networks() const {
   return n;
 }
 
-SweepPlan expand(const SweepSpec& input) {
-  SweepPlan plan;
-  plan.spec = input;
-  SweepSpec& spec = plan.spec;
-  if (spec.seeds < 1) throw input_error("--seeds must be at least 1, got " + std::to_string(spec.seeds));
+namespace {
 
-  // The workload: a dataset per shape and the defaults every empty axis takes.
+// What a sweep trains on: a dataset per shape, and the values its empty axes take.
+struct Workload {
   std::vector<Dataset> datasets;
   NetworkConfig base;
   InitSpec base_init;
-  if (!spec.data_path.empty()) {
-    if (!spec.preset.empty()) throw input_error("--preset and --data exclude each other; give one of them");
-    if (spec.shapes.empty()) {
-      throw input_error("--data needs --shape I-H-O to know its columns (e.g. --shape 2-2-1 for x1,x2,t1)");
-    }
-    for (const Shape& s : spec.shapes) {
-      if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});  // throws, naming the compiled shapes
-      datasets.push_back(load_csv(spec.data_path, s.inputs, s.outputs));
-    }
-    base_init = InitSpec{InitSpec::Kind::uniform, 1.0};
-    plan.workload = "data " + spec.data_path;
-  } else {
-    if (spec.preset.empty()) spec.preset = "seed";
-    if (spec.shapes.empty()) spec.shapes.push_back(make_preset(spec.preset).shape);
-    for (const Shape& s : spec.shapes) {
-      if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});
-      Preset p = make_preset(spec.preset, &s);
-      base = p.config;
-      base_init = p.init;
-      datasets.push_back(std::move(p.data));
-    }
-    plan.workload = "preset " + spec.preset;
-  }
-  for (std::size_t k = 0; k < spec.shapes.size(); ++k) {
-    for (std::size_t j = 0; j < k; ++j) {
-      if (spec.shapes[j] == spec.shapes[k])
-        throw input_error("--shape lists " + to_string(spec.shapes[k]) + " twice; list each shape once");
-    }
-  }
+  std::string description;  // "preset xor" or "data FILE"
+};
 
+Workload load_data_workload(const SweepSpec& spec) {
+  if (!spec.preset.empty()) throw input_error("--preset and --data exclude each other; give one of them");
+  if (spec.shapes.empty()) {
+    throw input_error("--data needs --shape I-H-O to know its columns (e.g. --shape 2-2-1 for x1,x2,t1)");
+  }
+  Workload w;
+  for (const Shape& s : spec.shapes) {
+    if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});  // throws, naming the compiled shapes
+    w.datasets.push_back(load_csv(spec.data_path, s.inputs, s.outputs));
+  }
+  w.base_init = InitSpec{InitSpec::Kind::uniform, 1.0};
+  w.description = "data " + spec.data_path;
+  return w;
+}
+
+// Fills in the seed preset, and the preset's own shape, when the spec names none; the
+// defaults are those of the last shape's variant of the preset.
+Workload load_preset_workload(SweepSpec& spec) {
+  if (spec.preset.empty()) spec.preset = "seed";
+  if (spec.shapes.empty()) spec.shapes.push_back(make_preset(spec.preset).shape);
+  Workload w;
+  for (const Shape& s : spec.shapes) {
+    if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});
+    Preset p = make_preset(spec.preset, &s);
+    w.base = p.config;
+    w.base_init = p.init;
+    w.datasets.push_back(std::move(p.data));
+  }
+  w.description = "preset " + spec.preset;
+  return w;
+}
+
+void check_shapes_distinct(const std::vector<Shape>& shapes) {
+  for (std::size_t k = 0; k < shapes.size(); ++k) {
+    for (std::size_t j = 0; j < k; ++j) {
+      if (shapes[j] == shapes[k])
+        throw input_error("--shape lists " + to_string(shapes[k]) + " twice; list each shape once");
+    }
+  }
+}
+
+void fill_empty_axes(SweepSpec& spec, const NetworkConfig& base, const InitSpec& base_init) {
   if (spec.learning_rate.empty()) spec.learning_rate = NumberAxis::single(base.learning_rate);
   if (spec.momentum.empty()) spec.momentum = NumberAxis::single(base.momentum);
   if (spec.max_steps.empty()) spec.max_steps = NumberAxis::single(base.max_steps);
@@ -475,6 +487,10 @@ SweepPlan expand(const SweepSpec& input) {
   if (spec.inits.empty()) spec.inits = {base_init};
   if (spec.train_biases.empty()) spec.train_biases = {base.train_biases};
   if (spec.modes.empty()) spec.modes = {base.mode};
+}
+
+// A network keeps its init as a 16-bit index, and init 'seed' is a fixed 2-2-2 network.
+void check_inits_fit(const SweepSpec& spec) {
   if (spec.inits.size() > 65535) throw input_error("--init lists more than 65535 initialisations");
   for (const InitSpec& init : spec.inits) {
     if (init.kind == InitSpec::Kind::seed) {
@@ -485,143 +501,195 @@ SweepPlan expand(const SweepSpec& input) {
       }
     }
   }
+}
 
-  const std::size_t sizes[axis_count] = {spec.shapes.size(),
-                                         spec.learning_rate.values.size(),
-                                         spec.momentum.values.size(),
-                                         spec.optimizers.size(),
-                                         spec.hidden_activations.size(),
-                                         spec.output_activations.size(),
-                                         spec.inits.size(),
-                                         spec.max_steps.values.size(),
-                                         spec.target_loss.values.size(),
-                                         spec.train_biases.size(),
-                                         spec.modes.size()};
-  const auto too_many = [] {
-    return input_error("the sweep has more than " + std::to_string(max_sweep_networks) +
-                       " networks; use fewer values, fewer --seeds, or --random N");
-  };
-  std::uint64_t configurations = 1;
-  if (spec.random > 0) {
-    configurations = spec.random;
-  } else {
-    for (std::size_t s : sizes) {
-      if (s > max_sweep_networks || configurations * s > max_sweep_networks) throw too_many();
-      configurations *= s;
+Error too_many_networks() {
+  return input_error("the sweep has more than " + std::to_string(max_sweep_networks) +
+                     " networks; use fewer values, fewer --seeds, or --random N");
+}
+
+// The configurations of a resolved spec: the grid product of its axes in Axis order
+// (the last varies fastest), or spec.random draws from them. Configuration c is
+// computed again on every use, so none need to be kept.
+class ConfigSpace {
+ public:
+  explicit ConfigSpace(const SweepSpec& spec)
+      : spec_(spec),
+        sizes_{spec.shapes.size(),
+               spec.learning_rate.values.size(),
+               spec.momentum.values.size(),
+               spec.optimizers.size(),
+               spec.hidden_activations.size(),
+               spec.output_activations.size(),
+               spec.inits.size(),
+               spec.max_steps.values.size(),
+               spec.target_loss.values.size(),
+               spec.train_biases.size(),
+               spec.modes.size()} {
+    if (spec.random > 0) {
+      count_ = spec.random;
+      return;
+    }
+    for (std::size_t s : sizes_) {
+      if (s > max_sweep_networks || count_ * s > max_sweep_networks) throw too_many_networks();
+      count_ *= s;
     }
   }
 
-  const auto grid_config = [&](std::uint64_t c) {
+  const SweepSpec& spec() const { return spec_; }
+  std::uint64_t count() const { return count_; }
+  Config at(std::uint64_t c) const { return spec_.random > 0 ? drawn(c) : decoded(c); }
+
+  // Replicates differ only in random draws: none for the example's weights in full mode.
+  std::size_t replicates(const Config& cfg) const {
+    const bool deterministic =
+        spec_.inits[cfg.init].kind == InitSpec::Kind::seed && spec_.modes[cfg.mode] == Mode::full;
+    return deterministic ? 1 : static_cast<std::size_t>(spec_.seeds);
+  }
+
+  // Calls visit(c, config) for every configuration of shape s, in order.
+  template <class Visit>
+  void for_each_of_shape(std::size_t s, Visit visit) const {
+    if (spec_.random > 0) {
+      for (std::uint64_t c = 0; c < count_; ++c) {
+        const Config cfg = drawn(c);
+        if (cfg.shape == s) visit(c, cfg);
+      }
+    } else {
+      const std::uint64_t per = count_ / sizes_[ax_shape];
+      for (std::uint64_t c = s * per; c < (s + 1) * per; ++c) visit(c, decoded(c));
+    }
+  }
+
+ private:
+  Config decoded(std::uint64_t c) const {
     std::uint32_t idx[axis_count];
     for (int a = axis_count - 1; a >= 0; --a) {
-      idx[a] = static_cast<std::uint32_t>(c % sizes[a]);
-      c /= sizes[a];
+      idx[a] = static_cast<std::uint32_t>(c % sizes_[a]);
+      c /= sizes_[a];
     }
     Config cfg;
     cfg.shape = idx[ax_shape];
-    cfg.learning_rate = spec.learning_rate.values[idx[ax_lr]];
-    cfg.momentum = spec.momentum.values[idx[ax_momentum]];
+    cfg.learning_rate = spec_.learning_rate.values[idx[ax_lr]];
+    cfg.momentum = spec_.momentum.values[idx[ax_momentum]];
     cfg.optimizer = idx[ax_optimizer];
     cfg.hidden = idx[ax_hidden];
     cfg.output = idx[ax_output];
     cfg.init = idx[ax_init];
-    cfg.max_steps = spec.max_steps.values[idx[ax_steps]];
-    cfg.target_loss = spec.target_loss.values[idx[ax_target]];
+    cfg.max_steps = spec_.max_steps.values[idx[ax_steps]];
+    cfg.target_loss = spec_.target_loss.values[idx[ax_target]];
     cfg.biases = idx[ax_biases];
     cfg.mode = idx[ax_mode];
     return cfg;
-  };
-  const auto random_config = [&](std::uint64_t c) {
+  }
+
+  // One Philox draw per axis, keyed by (spec.seed, c, axis).
+  Config drawn(std::uint64_t c) const {
     double u[axis_count];
     for (std::uint32_t a = 0; a < axis_count; ++a) {
-      const auto w = random_words(spec.seed, c, a, RandomPurpose::sweep_draw);
+      const auto w = random_words(spec_.seed, c, a, RandomPurpose::sweep_draw);
       u[a] = unit_open(w.v[0], w.v[1]);
     }
     const auto pick = [&u](std::uint32_t a, std::size_t n) {
       return static_cast<std::uint32_t>(std::min<std::size_t>(n - 1, static_cast<std::size_t>(u[a] * n)));
     };
     Config cfg;
-    cfg.shape = pick(ax_shape, sizes[ax_shape]);
-    cfg.learning_rate = spec.learning_rate.draw(u[ax_lr]);
-    cfg.momentum = spec.momentum.draw(u[ax_momentum]);
-    cfg.optimizer = pick(ax_optimizer, sizes[ax_optimizer]);
-    cfg.hidden = pick(ax_hidden, sizes[ax_hidden]);
-    cfg.output = pick(ax_output, sizes[ax_output]);
-    cfg.init = pick(ax_init, sizes[ax_init]);
-    cfg.max_steps = step_count(spec.max_steps.draw(u[ax_steps]));
-    cfg.target_loss = spec.target_loss.draw(u[ax_target]);
-    cfg.biases = pick(ax_biases, sizes[ax_biases]);
-    cfg.mode = pick(ax_mode, sizes[ax_mode]);
+    cfg.shape = pick(ax_shape, sizes_[ax_shape]);
+    cfg.learning_rate = spec_.learning_rate.draw(u[ax_lr]);
+    cfg.momentum = spec_.momentum.draw(u[ax_momentum]);
+    cfg.optimizer = pick(ax_optimizer, sizes_[ax_optimizer]);
+    cfg.hidden = pick(ax_hidden, sizes_[ax_hidden]);
+    cfg.output = pick(ax_output, sizes_[ax_output]);
+    cfg.init = pick(ax_init, sizes_[ax_init]);
+    cfg.max_steps = step_count(spec_.max_steps.draw(u[ax_steps]));
+    cfg.target_loss = spec_.target_loss.draw(u[ax_target]);
+    cfg.biases = pick(ax_biases, sizes_[ax_biases]);
+    cfg.mode = pick(ax_mode, sizes_[ax_mode]);
     return cfg;
-  };
-  // Replicates differ only in random draws: none for the example's weights in full mode.
-  const auto replicates = [&spec](const Config& cfg) -> std::size_t {
-    const bool deterministic =
-        spec.inits[cfg.init].kind == InitSpec::Kind::seed && spec.modes[cfg.mode] == Mode::full;
-    return deterministic ? 1 : static_cast<std::size_t>(spec.seeds);
-  };
+  }
 
-  // Counted first, keeping nothing, so that a sweep too large for memory is
-  // refused before anything is allocated; configurations are decoded (or drawn,
-  // from the same counters) again when filling.
-  std::vector<std::size_t> per_shape(spec.shapes.size(), 0);
+  const SweepSpec& spec_;
+  std::size_t sizes_[axis_count];
+  std::uint64_t count_ = 1;
+};
+
+// Counted keeping nothing, so that a sweep too large for memory is refused
+// before anything is allocated.
+std::vector<std::size_t> networks_per_shape(const ConfigSpace& space) {
+  std::vector<std::size_t> per_shape(space.spec().shapes.size(), 0);
   std::size_t total = 0;
-  for (std::uint64_t c = 0; c < configurations; ++c) {
-    const Config cfg = spec.random > 0 ? random_config(c) : grid_config(c);
-    const std::size_t r = replicates(cfg);
+  for (std::uint64_t c = 0; c < space.count(); ++c) {
+    const Config cfg = space.at(c);
+    const std::size_t r = space.replicates(cfg);
     per_shape[cfg.shape] += r;
     total += r;
-    if (total > max_sweep_networks) throw too_many();
+    if (total > max_sweep_networks) throw too_many_networks();
   }
-  check_memory(spec.shapes, per_shape);
+  return per_shape;
+}
 
+// The networks of shape s, ids from first_id: every configuration's replicates with
+// their hyperparameters and initial parameters.
+SweepGroup make_group(const ConfigSpace& space, const NetworkConfig& base, std::size_t s, const Dataset& data,
+                      std::size_t networks, std::uint64_t first_id) {
+  const SweepSpec& spec = space.spec();
+  SweepGroup g;
+  g.shape = spec.shapes[s];
+  g.data = data;
+  g.batch = Batch(g.shape, networks);
+  g.batch.seed = spec.seed;
+  g.batch.first_id = first_id;
+  g.batch.rule = spec.rule;
+  g.batch.curve_every = 0;
+  g.init.resize(networks);
+  g.replicate.resize(networks);
+  g.configuration.resize(networks);
+  Batch& b = g.batch;
+  std::size_t i = 0;
+  space.for_each_of_shape(s, [&](std::uint64_t c, const Config& cfg) {
+    const std::size_t r = space.replicates(cfg);
+    for (std::size_t k = 0; k < r; ++k, ++i) {
+      b.learning_rate[i] = cfg.learning_rate;
+      b.optimizer[i] = spec.optimizers[cfg.optimizer];
+      b.momentum[i] = cfg.momentum;
+      b.adam_beta1[i] = base.adam_beta1;
+      b.adam_beta2[i] = base.adam_beta2;
+      b.adam_epsilon[i] = base.adam_epsilon;
+      b.hidden_activation[i] = spec.hidden_activations[cfg.hidden];
+      b.output_activation[i] = spec.output_activations[cfg.output];
+      b.max_steps[i] = step_count(cfg.max_steps);
+      b.target_loss[i] = cfg.target_loss;
+      b.train_biases[i] = spec.train_biases[cfg.biases] ? 1 : 0;
+      b.mode[i] = spec.modes[cfg.mode];
+      g.init[i] = static_cast<std::uint16_t>(cfg.init);
+      g.replicate[i] = static_cast<std::uint32_t>(k);
+      g.configuration[i] = c;
+    }
+    initialize(b, spec.inits[cfg.init], i - r, i);
+  });
+  return g;
+}
+
+}  // namespace
+
+SweepPlan expand(const SweepSpec& input) {
+  SweepPlan plan;
+  plan.spec = input;
+  SweepSpec& spec = plan.spec;
+  if (spec.seeds < 1) throw input_error("--seeds must be at least 1, got " + std::to_string(spec.seeds));
+  const Workload workload = spec.data_path.empty() ? load_preset_workload(spec) : load_data_workload(spec);
+  plan.workload = workload.description;
+  check_shapes_distinct(spec.shapes);
+  fill_empty_axes(spec, workload.base, workload.base_init);
+  check_inits_fit(spec);
+
+  const ConfigSpace space(spec);
+  const std::vector<std::size_t> per_shape = networks_per_shape(space);
+  check_memory(spec.shapes, per_shape);
   std::uint64_t next_id = 0;
   for (std::size_t s = 0; s < spec.shapes.size(); ++s) {
-    SweepGroup g;
-    g.shape = spec.shapes[s];
-    g.data = datasets[s];
-    g.batch = Batch(g.shape, per_shape[s]);
-    g.batch.seed = spec.seed;
-    g.batch.first_id = next_id;
-    g.batch.rule = spec.rule;
-    g.batch.curve_every = 0;
-    g.init.resize(per_shape[s]);
-    g.replicate.resize(per_shape[s]);
-    g.configuration.resize(per_shape[s]);
-    Batch& b = g.batch;
-    std::size_t i = 0;
-    const auto fill = [&](std::uint64_t c, const Config& cfg) {
-      const std::size_t r = replicates(cfg);
-      for (std::size_t k = 0; k < r; ++k, ++i) {
-        b.learning_rate[i] = cfg.learning_rate;
-        b.optimizer[i] = spec.optimizers[cfg.optimizer];
-        b.momentum[i] = cfg.momentum;
-        b.adam_beta1[i] = base.adam_beta1;
-        b.adam_beta2[i] = base.adam_beta2;
-        b.adam_epsilon[i] = base.adam_epsilon;
-        b.hidden_activation[i] = spec.hidden_activations[cfg.hidden];
-        b.output_activation[i] = spec.output_activations[cfg.output];
-        b.max_steps[i] = step_count(cfg.max_steps);
-        b.target_loss[i] = cfg.target_loss;
-        b.train_biases[i] = spec.train_biases[cfg.biases] ? 1 : 0;
-        b.mode[i] = spec.modes[cfg.mode];
-        g.init[i] = static_cast<std::uint16_t>(cfg.init);
-        g.replicate[i] = static_cast<std::uint32_t>(k);
-        g.configuration[i] = c;
-      }
-      initialize(b, spec.inits[cfg.init], i - r, i);
-    };
-    if (spec.random > 0) {
-      for (std::uint64_t c = 0; c < configurations; ++c) {
-        const Config cfg = random_config(c);
-        if (cfg.shape == s) fill(c, cfg);
-      }
-    } else {
-      const std::uint64_t per = configurations / sizes[ax_shape];
-      for (std::uint64_t c = s * per; c < (s + 1) * per; ++c) fill(c, grid_config(c));
-    }
+    plan.groups.push_back(make_group(space, workload.base, s, workload.datasets[s], per_shape[s], next_id));
     next_id += per_shape[s];
-    plan.groups.push_back(std::move(g));
   }
   return plan;
 }

@@ -124,6 +124,167 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+// The numeric options, checked, or their defaults.
+struct BenchSettings {
+  std::size_t networks = 100000;
+  std::int32_t steps = 1000;
+  int repeats = 5;
+  BackendOptions backend_options;
+  MathMode mode = MathMode::precise;
+};
+
+BenchSettings parse_bench_settings(const BenchCommandOptions& options) {
+  BenchSettings s;
+  if (options.networks.given())
+    s.networks = static_cast<std::size_t>(
+        parse_whole_number("--networks", options.networks.value, 1, max_sweep_networks));
+  if (options.steps.given())
+    s.steps =
+        static_cast<std::int32_t>(parse_whole_number("--steps", options.steps.value, 1, max_allowed_steps));
+  if (options.repeats.given())
+    s.repeats = static_cast<int>(parse_whole_number("--repeats", options.repeats.value, 1, 1000));
+  if (options.threads.given())
+    s.backend_options.threads =
+        static_cast<int>(parse_whole_number("--threads", options.threads.value, 0, 4096));
+  if (options.math.given()) s.mode = parse_math_mode(options.math.value);
+  return s;
+}
+
+// --backends, else every available backend that can run here, without the
+// reference past 1000 networks, where it would take minutes.
+std::vector<std::string> bench_backend_names(const BenchCommandOptions& options, std::size_t networks) {
+  std::vector<std::string> backends;
+  if (options.backends.given()) {
+    backends = split_list(options.backends.value);
+    for (const std::string& name : backends) {
+      if (name.empty()) throw input_error("--backends has an empty name in '" + options.backends.value + "'");
+    }
+    return backends;
+  }
+  const bool have_gpu = !cuda_devices().empty();
+  for (const std::string& name : available_backends()) {
+    if (name == "reference" && networks > 1000) continue;
+    if (name.rfind("cu", 0) == 0 && !have_gpu) continue;
+    backends.push_back(name);
+  }
+  return backends;
+}
+
+// A sweep of N learning rates from 0.1 to 2.0 with no early stop, so that every
+// network runs every step; its one group is the batch every backend trains.
+SweepPlan bench_workload(const BenchCommandOptions& options, const BenchSettings& settings) {
+  SweepSpec spec;
+  spec.preset = options.preset.given() ? options.preset.value : "seed";
+  spec.learning_rate = settings.networks > 1
+                           ? NumberAxis::linear(0.1, 2.0, static_cast<int>(settings.networks))
+                           : NumberAxis::single(0.5);
+  spec.max_steps = NumberAxis::single(settings.steps);
+  spec.target_loss = NumberAxis::single(0.0);
+  SweepPlan plan = expand(spec);
+  if (plan.groups.size() != 1) throw input_error("bench needs a workload of one shape");
+  SweepGroup& group = plan.groups.front();
+  group.batch.math_mode = settings.mode;
+  group.batch.curve_every = 0;
+  return plan;
+}
+
+// One warm-up run, then settings.repeats timed runs.
+BenchResult time_backend(Backend& backend, const std::string& name, const SweepGroup& group,
+                         const BenchSettings& settings) {
+  BenchResult r;
+  r.backend = name;
+  r.networks = group.batch.size();
+  r.steps = settings.steps;
+  backend.train(group.batch, group.data);  // warm-up
+  for (int k = 0; k < settings.repeats; ++k) {
+    const auto start = std::chrono::steady_clock::now();
+    const Results out = backend.train(group.batch, group.data);
+    r.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (backend.last_kernel_seconds() >= 0) r.kernel_seconds.push_back(backend.last_kernel_seconds());
+    double applied = 0;
+    for (std::int32_t s : out.steps) applied += s;
+    r.net_steps = applied;
+  }
+  r.median_seconds = median(r.seconds);
+  r.median_rate = r.net_steps / r.median_seconds;
+  r.min_rate = r.net_steps / *std::max_element(r.seconds.begin(), r.seconds.end());
+  r.max_rate = r.net_steps / *std::min_element(r.seconds.begin(), r.seconds.end());
+  if (!r.kernel_seconds.empty()) r.median_kernel_rate = r.net_steps / median(r.kernel_seconds);
+  r.ceiling = ceiling_for(r.backend, group, settings.backend_options.threads, settings.mode);
+  return r;
+}
+
+void print_bench_json(const std::string& workload, const BenchSettings& settings,
+                      const std::vector<BenchResult>& results) {
+  nlohmann::json j;
+  j["workload"] = workload + ", learning rates 0.1 ... 2.0";
+  j["math_mode"] = to_string(settings.mode);
+  j["repeats"] = settings.repeats;
+  j["results"] = nlohmann::json::array();
+  for (const BenchResult& r : results) {
+    const double f = r.fraction();
+    j["results"].push_back(
+        {{"backend", r.backend},
+         {"networks", r.networks},
+         {"steps", r.steps},
+         {"seconds", r.median_seconds},
+         {"net_steps_per_second", r.median_rate},
+         {"fraction_of_ceiling", std::isfinite(f) ? nlohmann::json(f) : nlohmann::json(nullptr)},
+         {"min_net_steps_per_second", r.min_rate},
+         {"max_net_steps_per_second", r.max_rate},
+         {"all_seconds", r.seconds},
+         {"kernel_net_steps_per_second", std::isfinite(r.median_kernel_rate)
+                                             ? nlohmann::json(r.median_kernel_rate)
+                                             : nlohmann::json(nullptr)},
+         {"all_kernel_seconds", r.kernel_seconds},
+         {"ceiling_net_steps_per_second", r.ceiling.net_steps_per_second > 0
+                                              ? nlohmann::json(r.ceiling.net_steps_per_second)
+                                              : nlohmann::json(nullptr)},
+         {"ceiling_model", r.ceiling.how}});
+  }
+  std::cout << j.dump() << "\n";
+}
+
+void print_bench_table(const std::string& workload, std::size_t networks, const BenchSettings& settings,
+                       const std::vector<BenchResult>& results) {
+  std::cout << "bench: " << workload << ", " << networks << " networks (learning rates 0.1 ... 2.0) x "
+            << settings.steps << " steps, math " << to_string(settings.mode) << "; median of "
+            << settings.repeats
+            << " timed runs after one warm-up (wall time, transfers included; kernels: CUDA-event time of "
+               "the device kernels alone)\n\n";
+  std::cout << pad_right("backend", 14) << pad_left("net-steps/s", 14) << pad_left("min", 10)
+            << pad_left("max", 10) << pad_left("seconds", 10) << pad_left("ceiling", 10)
+            << pad_left("of ceiling", 12) << pad_left("kernels", 12) << "\n";
+  for (const BenchResult& r : results) {
+    const double f = r.fraction();
+    std::cout << pad_right(r.backend, 14) << pad_left(rate_text(r.median_rate), 14)
+              << pad_left(rate_text(r.min_rate), 10) << pad_left(rate_text(r.max_rate), 10)
+              << pad_left(format_g(r.median_seconds, 3), 10)
+              << pad_left(
+                     r.ceiling.net_steps_per_second > 0 ? rate_text(r.ceiling.net_steps_per_second) : "n/a",
+                     10)
+              << pad_left(std::isfinite(f) ? format_g(100 * f, 3) + "%" : "n/a", 12)
+              << pad_left(std::isfinite(r.median_kernel_rate) ? rate_text(r.median_kernel_rate) : "-", 12)
+              << "\n";
+  }
+  std::cout << "\nceilings:\n";
+  for (const BenchResult& r : results) std::cout << "  " << r.backend << ": " << r.ceiling.how << "\n";
+}
+
+// Every pair of backends, the faster over the slower.
+void print_ratios(const std::vector<BenchResult>& results) {
+  std::cout << "\nratios (median rates):\n";
+  for (std::size_t a = 0; a < results.size(); ++a) {
+    for (std::size_t b = a + 1; b < results.size(); ++b) {
+      const bool a_faster = results[a].median_rate >= results[b].median_rate;
+      const BenchResult& fast = a_faster ? results[a] : results[b];
+      const BenchResult& slow = a_faster ? results[b] : results[a];
+      std::cout << "  " << fast.backend << " / " << slow.backend << " = "
+                << format_g(fast.median_rate / slow.median_rate, 3) << "x\n";
+    }
+  }
+}
+
 }  // namespace
 
 CLI::App* add_bench_command(CLI::App& app, BenchCommandOptions& options) {
@@ -148,143 +309,23 @@ CLI::App* add_bench_command(CLI::App& app, BenchCommandOptions& options) {
 }
 
 int run_bench_command(const BenchCommandOptions& options) {
-  const std::size_t networks = options.networks.given()
-                                   ? static_cast<std::size_t>(parse_whole_number(
-                                         "--networks", options.networks.value, 1, max_sweep_networks))
-                                   : 100000;
-  const std::int32_t steps = options.steps.given()
-                                 ? static_cast<std::int32_t>(parse_whole_number(
-                                       "--steps", options.steps.value, 1, max_allowed_steps))
-                                 : 1000;
-  const int repeats = options.repeats.given()
-                          ? static_cast<int>(parse_whole_number("--repeats", options.repeats.value, 1, 1000))
-                          : 5;
-  BackendOptions backend_options;
-  if (options.threads.given())
-    backend_options.threads =
-        static_cast<int>(parse_whole_number("--threads", options.threads.value, 0, 4096));
-  const MathMode mode = options.math.given() ? parse_math_mode(options.math.value) : MathMode::precise;
-
-  std::vector<std::string> backends;
-  if (options.backends.given()) {
-    backends = split_list(options.backends.value);
-    for (const std::string& name : backends) {
-      if (name.empty()) throw input_error("--backends has an empty name in '" + options.backends.value + "'");
-    }
-  } else {
-    const bool have_gpu = !cuda_devices().empty();
-    for (const std::string& name : available_backends()) {
-      if (name == "reference" && networks > 1000) continue;
-      if (name.rfind("cu", 0) == 0 && !have_gpu) continue;
-      backends.push_back(name);
-    }
-  }
+  const BenchSettings settings = parse_bench_settings(options);
+  const std::vector<std::string> backends = bench_backend_names(options, settings.networks);
   std::vector<std::unique_ptr<Backend>> made;
   for (const std::string& name : backends)
-    made.push_back(make_backend(name, backend_options));  // bad names fail here
-
-  // The workload: a sweep of N learning rates from 0.1 to 2.0, no early stop.
-  SweepSpec spec;
-  spec.preset = options.preset.given() ? options.preset.value : "seed";
-  spec.learning_rate =
-      networks > 1 ? NumberAxis::linear(0.1, 2.0, static_cast<int>(networks)) : NumberAxis::single(0.5);
-  spec.max_steps = NumberAxis::single(steps);
-  spec.target_loss = NumberAxis::single(0.0);
-  SweepPlan plan = expand(spec);
-  if (plan.groups.size() != 1) throw input_error("bench needs a workload of one shape");
-  SweepGroup& group = plan.groups.front();
-  group.batch.math_mode = mode;
-  group.batch.curve_every = 0;
+    made.push_back(make_backend(name, settings.backend_options));  // bad names fail here
+  const SweepPlan plan = bench_workload(options, settings);
+  const SweepGroup& group = plan.groups.front();
 
   std::vector<BenchResult> results;
-  for (std::size_t b = 0; b < made.size(); ++b) {
-    Backend& backend = *made[b];
-    BenchResult r;
-    r.backend = backends[b];
-    r.networks = group.batch.size();
-    r.steps = steps;
-    backend.train(group.batch, group.data);  // warm-up
-    for (int k = 0; k < repeats; ++k) {
-      const auto start = std::chrono::steady_clock::now();
-      const Results out = backend.train(group.batch, group.data);
-      r.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      if (backend.last_kernel_seconds() >= 0) r.kernel_seconds.push_back(backend.last_kernel_seconds());
-      double applied = 0;
-      for (std::int32_t s : out.steps) applied += s;
-      r.net_steps = applied;
-    }
-    r.median_seconds = median(r.seconds);
-    r.median_rate = r.net_steps / r.median_seconds;
-    r.min_rate = r.net_steps / *std::max_element(r.seconds.begin(), r.seconds.end());
-    r.max_rate = r.net_steps / *std::min_element(r.seconds.begin(), r.seconds.end());
-    if (!r.kernel_seconds.empty()) r.median_kernel_rate = r.net_steps / median(r.kernel_seconds);
-    r.ceiling = ceiling_for(r.backend, group, backend_options.threads, mode);
-    results.push_back(r);
-  }
-
+  for (std::size_t b = 0; b < made.size(); ++b)
+    results.push_back(time_backend(*made[b], backends[b], group, settings));
   if (options.json) {
-    nlohmann::json j;
-    j["workload"] = plan.workload + ", learning rates 0.1 ... 2.0";
-    j["math_mode"] = to_string(mode);
-    j["repeats"] = repeats;
-    j["results"] = nlohmann::json::array();
-    for (const BenchResult& r : results) {
-      const double f = r.fraction();
-      j["results"].push_back(
-          {{"backend", r.backend},
-           {"networks", r.networks},
-           {"steps", r.steps},
-           {"seconds", r.median_seconds},
-           {"net_steps_per_second", r.median_rate},
-           {"fraction_of_ceiling", std::isfinite(f) ? nlohmann::json(f) : nlohmann::json(nullptr)},
-           {"min_net_steps_per_second", r.min_rate},
-           {"max_net_steps_per_second", r.max_rate},
-           {"all_seconds", r.seconds},
-           {"kernel_net_steps_per_second",
-            std::isfinite(r.median_kernel_rate) ? nlohmann::json(r.median_kernel_rate) : nlohmann::json(nullptr)},
-           {"all_kernel_seconds", r.kernel_seconds},
-           {"ceiling_net_steps_per_second", r.ceiling.net_steps_per_second > 0
-                                                ? nlohmann::json(r.ceiling.net_steps_per_second)
-                                                : nlohmann::json(nullptr)},
-           {"ceiling_model", r.ceiling.how}});
-    }
-    std::cout << j.dump() << "\n";
+    print_bench_json(plan.workload, settings, results);
     return 0;
   }
-
-  std::cout << "bench: " << plan.workload << ", " << group.batch.size()
-            << " networks (learning rates 0.1 ... 2.0) x " << steps << " steps, math " << to_string(mode)
-            << "; median of " << repeats
-            << " timed runs after one warm-up (wall time, transfers included; kernels: CUDA-event time of "
-               "the device kernels alone)\n\n";
-  std::cout << pad_right("backend", 14) << pad_left("net-steps/s", 14) << pad_left("min", 10)
-            << pad_left("max", 10) << pad_left("seconds", 10) << pad_left("ceiling", 10)
-            << pad_left("of ceiling", 12) << pad_left("kernels", 12) << "\n";
-  for (const BenchResult& r : results) {
-    const double f = r.fraction();
-    std::cout << pad_right(r.backend, 14) << pad_left(rate_text(r.median_rate), 14)
-              << pad_left(rate_text(r.min_rate), 10) << pad_left(rate_text(r.max_rate), 10)
-              << pad_left(format_g(r.median_seconds, 3), 10)
-              << pad_left(
-                     r.ceiling.net_steps_per_second > 0 ? rate_text(r.ceiling.net_steps_per_second) : "n/a",
-                     10)
-              << pad_left(std::isfinite(f) ? format_g(100 * f, 3) + "%" : "n/a", 12)
-              << pad_left(std::isfinite(r.median_kernel_rate) ? rate_text(r.median_kernel_rate) : "-", 12) << "\n";
-  }
-  std::cout << "\nceilings:\n";
-  for (const BenchResult& r : results) std::cout << "  " << r.backend << ": " << r.ceiling.how << "\n";
-  if (results.size() > 1) {
-    std::cout << "\nratios (median rates):\n";
-    for (std::size_t a = 0; a < results.size(); ++a) {
-      for (std::size_t b = a + 1; b < results.size(); ++b) {
-        const bool a_faster = results[a].median_rate >= results[b].median_rate;
-        const BenchResult& fast = a_faster ? results[a] : results[b];
-        const BenchResult& slow = a_faster ? results[b] : results[a];
-        std::cout << "  " << fast.backend << " / " << slow.backend << " = "
-                  << format_g(fast.median_rate / slow.median_rate, 3) << "x\n";
-      }
-    }
-  }
+  print_bench_table(plan.workload, group.batch.size(), settings, results);
+  if (results.size() > 1) print_ratios(results);
   return 0;
 }
 
