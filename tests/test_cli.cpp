@@ -171,6 +171,19 @@ TEST(CliTrain, PlotDrawsAPngOfEveryStepAndLeavesNothingElse) {
   fs::remove_all(dir);
 }
 
+TEST(CliTrain, PlotWithoutPythonFailsWithOneLineAndLeavesNoFile) {
+  const fs::path dir = make_temp_dir();
+  const fs::path png = dir / "seed.png";
+  const RunResult r = run_manynets_command("MANYNETS_PYTHON=/nonexistent/python3 '" + std::string(MANYNETS_EXE) +
+                                           "' train --preset seed --steps 5 --plot '" + png.string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("python3-matplotlib"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--curve"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_empty(dir));  // neither a PNG nor the curve's temporary
+  fs::remove_all(dir);
+}
+
 TEST(CliTrain, PlotIntoAMissingDirectoryIsRefusedBeforeTraining) {
   const fs::path dir = make_temp_dir();
   const fs::path png = dir / "no-such-dir" / "seed.png";

@@ -68,8 +68,8 @@ std::string status_text(const Results& r, const NetworkConfig& c) {
   const std::string loss = "loss " + format_g(r.loss[0], 9) + ", abs error " + format_g(r.abs_error[0], 9);
   switch (r.status[0]) {
     case Status::converged:
-      return "converged at step " + std::to_string(r.steps[0]) + " (target loss " + number_text(c.target_loss) +
-             "): " + loss;
+      return "converged at step " + std::to_string(r.steps[0]) + " (target loss " +
+             number_text(c.target_loss) + "): " + loss;
     case Status::diverged:
       return "diverged at step " + std::to_string(r.steps[0]) +
              " (the loss or a parameter stopped being finite); try a smaller --lr";
@@ -279,8 +279,16 @@ void draw_plot(const TrainOptions& options, const TrainSpec& spec, const Results
   }
   const PlotOutcome plot =
       plot_curve(csv, options.plot_path, plot_title(spec, r), default_plot_python(), default_plot_script());
-  if (temporary) std::remove(csv.c_str());
-  if (!plot.ok) throw runtime_error("cannot draw --plot " + options.plot_path + ": " + plot.message);
+  std::string message = plot.message;
+  if (temporary) {
+    std::remove(csv.c_str());
+    // The by-hand command names the temporary, which is gone: name the file
+    // that --curve would keep instead.
+    for (std::size_t at; (at = message.find(csv)) != std::string::npos;)
+      message.replace(at, csv.size(), "CURVE.csv");
+    if (!plot.ok) message += " (write CURVE.csv with --curve CURVE.csv)";
+  }
+  if (!plot.ok) throw runtime_error("cannot draw --plot " + options.plot_path + ": " + message);
 }
 
 }  // namespace
