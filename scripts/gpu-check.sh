@@ -12,11 +12,12 @@
 #
 #   scripts/gpu-check.sh --prepare      # here: builds build/gpu, stages .gpu-check/
 #
-# then, through the device tool (about 5 minutes on an H200):
+# then, on the GPU machine with .gpu-check/ copied into the source tree (about
+# 5 minutes on an H200):
 #
-#   run(command="bash scripts/gpu-check.sh", carry=[".gpu-check"], timeout_s=540)
+#   bash scripts/gpu-check.sh
 #
-# .gpu-check/ holds bundle.tgz (the stripped executables: tests, benchmarks,
+# .gpu-check/ holds bundle.txz (the stripped executables: tests, benchmarks,
 # manynets; and the one shared library they need beyond glibc and libstdc++,
 # libbenchmark), the source path compiled into the tests and the commit;
 # --prepare adds it to .git/info/exclude. The build uses MANYNETS_NATIVE=OFF,
@@ -42,15 +43,23 @@ if [ "${1:-}" = "--prepare" ]; then
   for exe in "$files"/bin/*; do
     ldd "$exe" | awk '/=> \// {print $3}' | grep -E 'libbenchmark' | sort -u | xargs -r -I{} cp -L {} "$files/lib/"
   done
-  # One compressed bundle: the carried tree must stay under 64 MiB.
-  tar -czf "$stage/bundle.tgz" -C "$files" bin lib
+  # One compressed bundle: the carried tree must stay under 64 MiB. Each
+  # executable holds the whole static library, so xz's 64 MiB window (-9),
+  # single-threaded so that the stream stays one block, finds each copy in the
+  # one before it: gzip's 32 KiB window left 70 MB.
+  tar -cf - -C "$files" bin lib | xz -9 -T1 >"$stage/bundle.txz"
   rm -rf "$files"
+  bytes=$(stat -c %s "$stage/bundle.txz")
+  if [ "$bytes" -gt $((60 * 1024 * 1024)) ]; then
+    echo "gpu-check: the bundle is $bytes bytes, over the 60 MiB that leaves room in a 64 MiB carry" >&2
+    exit 1
+  fi
   echo "$here" >"$stage/source_dir"
   { git rev-parse --short HEAD; git status --porcelain | grep -q . && echo "(with uncommitted changes)"; } \
     >"$stage/commit" 2>/dev/null || true
   grep -qx '/.gpu-check/' .git/info/exclude 2>/dev/null || echo '/.gpu-check/' >>.git/info/exclude
   du -sh "$stage"
-  echo "staged; now: run(command=\"bash scripts/gpu-check.sh\", carry=[\".gpu-check\"], timeout_s=540)"
+  echo "staged; now run 'bash scripts/gpu-check.sh' on the GPU machine with .gpu-check/ beside the sources"
   exit 0
 fi
 
@@ -60,7 +69,13 @@ mkdir -p "$out"
 unpacked=/tmp/manynets-gpu-check
 bin="$unpacked/bin"
 rm -rf "$unpacked" && mkdir -p "$unpacked"
-tar -xzf "$stage/bundle.tgz" -C "$unpacked" 2>"$out/unpack.log"
+# xz where the machine has it, else Python's own lzma.
+if command -v xz >/dev/null 2>&1; then
+  tar -xJf "$stage/bundle.txz" -C "$unpacked" 2>"$out/unpack.log"
+else
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+    "$stage/bundle.txz" "$unpacked" 2>"$out/unpack.log"
+fi
 export LD_LIBRARY_PATH="$unpacked/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 table="$out/table.txt"
 : >"$table"
@@ -94,7 +109,7 @@ step() {
 } | tee "$out/machine.txt"
 
 if [ ! -x "$bin/manynets" ]; then
-  echo "no $stage/bundle.tgz: run 'scripts/gpu-check.sh --prepare' here and carry .gpu-check" | tee -a "$table"
+  echo "no $stage/bundle.txz: run 'scripts/gpu-check.sh --prepare' here and carry .gpu-check" | tee -a "$table"
   cat "$table"
   exit 1
 fi
