@@ -110,6 +110,19 @@ bool flat_path(const Batch& batch, std::size_t i, const Dataset& data, const std
   return true;
 }
 
+// Whether the reference's run of network i ended past the candidate's range: a
+// final parameter or loss above it, or a recorded loss point (a float) stored as
+// infinity. A float run cannot follow it there: it overflows and diverges.
+bool beyond_range(const Batch& batch, const Results& reference, std::size_t i, double range) {
+  bool beyond = !(std::abs(reference.loss[i]) <= range);
+  for (int q = 0; q < batch.num_params(); ++q) beyond = beyond || !(std::abs(reference.param(i, q)) <= range);
+  for (std::size_t t = 0; t < reference.curve_points; ++t) {
+    const double c = reference.curve_loss_at(t, i);  // NaN once the network stopped
+    beyond = beyond || (!std::isnan(c) && !(std::abs(c) <= range));
+  }
+  return beyond;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -121,8 +134,9 @@ ValidationTolerances validation_tolerances(MathMode mode) {
   if (mode == MathMode::fast) {
     // __expf and tanh.approx (relative error up to ~2^-11 per call) instead of
     // exp and IEEE division: single steps to 2e-3 of max(1, |parameter|), whole
-    // runs to 3e-2; a larger nudge (1e-5) for the chaos check, with a threshold
-    // that grows with it. Wider than needed on the host, where both modes compute
+    // runs (and the worked example) ten times wider than in precise mode; a
+    // larger nudge (1e-5) for the chaos check, with the threshold still a hundred
+    // times the nudge. Wider than needed on the host, where both modes compute
     // the same thing; not yet measured on a GPU.
     t.step_relative = 2e-3;
     t.run_relative = 3e-2;
@@ -132,9 +146,71 @@ ValidationTolerances validation_tolerances(MathMode mode) {
     t.adam_loss_floor = 1e-4;
     t.adam_output_floor = 1e-2;
     t.nudge = 1e-5;
-    t.chaos_threshold = 3e-3;
+    t.chaos_threshold = 1e-3;
+    t.worked_example_relative = 1e-2;
   }
   return t;
+}
+
+const char* to_string(RunComparison c) {
+  switch (c) {
+    case RunComparison::by_value:
+      return "by value";
+    case RunComparison::diverged:
+      return "diverged";
+    case RunComparison::beyond_float:
+      return "beyond float range";
+    case RunComparison::chaotic:
+      return "chaotic";
+    case RunComparison::adam_noise:
+      return "Adam noise";
+  }
+  return "?";
+}
+
+std::vector<RunComparison> classify_runs(const Batch& batch, const Results& reference,
+                                         const std::vector<Results>& reference_nudged,
+                                         const ValidationTolerances& tol) {
+  const std::size_t n = batch.size();
+  bool sizes_ok = reference.n == n && !reference_nudged.empty();
+  for (const Results& r : reference_nudged) sizes_ok = sizes_ok && r.n == n;
+  if (!sizes_ok) {
+    throw runtime_error("validate: reference results for " + std::to_string(reference.n) +
+                        " networks, batch has " + std::to_string(n));
+  }
+  std::vector<RunComparison> c(n, RunComparison::by_value);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (reference.status[i] == Status::diverged) {
+      c[i] = RunComparison::diverged;
+      continue;
+    }
+    if (beyond_range(batch, reference, i, tol.candidate_range)) {
+      c[i] = RunComparison::beyond_float;
+      continue;
+    }
+    bool sensitive_status = false;
+    double sensitivity = 0;
+    for (const Results& r : reference_nudged) {
+      sensitive_status = sensitive_status || r.status[i] != reference.status[i];
+      for (int q = 0; q < batch.num_params(); ++q)
+        sensitivity = std::max(sensitivity, std::abs(r.param(i, q) - reference.param(i, q)) /
+                                                std::max(1.0, std::abs(reference.param(i, q))));
+      sensitivity =
+          std::max(sensitivity, std::abs(r.loss[i] - reference.loss[i]) / std::max(reference.loss[i], 1e-3));
+      if (r.curve_points != reference.curve_points) continue;
+      for (std::size_t t = 0; t < reference.curve_points; ++t) {
+        const double a = r.curve_loss_at(t, i), b = reference.curve_loss_at(t, i);
+        if (!std::isnan(b)) sensitivity = std::max(sensitivity, std::abs(a - b) / std::max(b, 1e-3));
+      }
+    }
+    if (sensitive_status || !(sensitivity < tol.chaos_threshold)) {
+      c[i] = RunComparison::chaotic;
+    } else if (batch.optimizer[i] == Optimizer::adam &&
+               batch.learning_rate[i] > tol.adam_noise_learning_rate) {
+      c[i] = RunComparison::adam_noise;
+    }
+  }
+  return c;
 }
 
 Batch nudged_batch(const Batch& batch, double nudge, int variant) {
@@ -161,12 +237,11 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
   const ValidationTolerances& tol = report.tolerances;
   const std::size_t n = batch.size();
   const int np = batch.num_params();
-  bool sizes_ok = reference.n == n && candidate.n == n && !reference_nudged.empty();
-  for (const Results& r : reference_nudged) sizes_ok = sizes_ok && r.n == n;
-  if (!sizes_ok) {
+  if (candidate.n != n) {
     throw runtime_error("validate: results for " + std::to_string(candidate.n) + " networks, batch has " +
                         std::to_string(n));
   }
+  const std::vector<RunComparison> comparison = classify_runs(batch, reference, reference_nudged, tol);
   report.networks += n;
   for (std::size_t i = 0; i < n; ++i) {
     Worst w;
@@ -174,21 +249,16 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
     bool sensitive_status = false;
     for (const Results& r : reference_nudged)
       sensitive_status = sensitive_status || r.status[i] != reference.status[i];
-
-    double sensitivity = 0;
-    for (const Results& r : reference_nudged) {
-      for (int q = 0; q < np; ++q)
-        sensitivity = std::max(sensitivity, std::abs(r.param(i, q) - reference.param(i, q)) /
-                                                std::max(1.0, std::abs(reference.param(i, q))));
-      sensitivity =
-          std::max(sensitivity, std::abs(r.loss[i] - reference.loss[i]) / std::max(reference.loss[i], 1e-3));
-    }
-    const bool diverged = reference.status[i] == Status::diverged;
-    const bool chaotic = !diverged && (sensitive_status || !(sensitivity < tol.chaos_threshold));
+    const bool beyond_float = comparison[i] == RunComparison::beyond_float;
+    const bool diverged = comparison[i] == RunComparison::diverged || beyond_float;
+    const bool chaotic =
+        comparison[i] == RunComparison::chaotic || comparison[i] == RunComparison::adam_noise;
     if (status_differs) {
       // Rounding alone can flip the status of a chaotic network between converged
-      // and ran out of steps; diverging or not must still agree.
-      const bool tolerated = sensitive_status || (chaotic && candidate.status[i] != Status::diverged);
+      // and ran out of steps; diverging or not must still agree, unless the
+      // reference went where float cannot follow.
+      const bool tolerated =
+          sensitive_status || beyond_float || (chaotic && candidate.status[i] != Status::diverged);
       ++report.status_mismatches;
       if (tolerated) ++report.status_mismatches_tolerated;
       w.take(tolerated ? 0.0 : infinity, 0.0, "status");
@@ -199,6 +269,7 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
         ++report.diverged;
       } else {
         ++report.chaotic;
+        if (comparison[i] == RunComparison::adam_noise) ++report.adam_noise;
       }
       if (status_differs) report.worst.push_back(deviation_of(batch, i, reference, candidate, w, true));
       continue;
@@ -231,16 +302,16 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
 
       // Parameters past tolerance, within the flat-direction limit, on a flat path
       // from the reference's: compared by function (see ValidationTolerances).
-      by_function =
-          params_ratio > 1 && params_ratio <= tol.flat_param_factor &&
-          flat_path(batch, i, data, ref_params, cand_params, ref_out, tol.flat_path_points,
-                    rel * std::abs(ref_loss) + loss_floor, rel, output_floor);
+      by_function = params_ratio > 1 && params_ratio <= tol.flat_param_factor &&
+                    flat_path(batch, i, data, ref_params, cand_params, ref_out, tol.flat_path_points,
+                              rel * std::abs(ref_loss) + loss_floor, rel, output_floor);
       QuantityDeviation& params = by_function ? report.flat_params : report.params;
       const double params_factor = by_function ? tol.flat_param_factor : 1.0;
       if (by_function) ++report.compared_by_function;
       ++params.networks;
       for (int q = 0; q < np; ++q) {
-        const double a = cand_params[static_cast<std::size_t>(q)], b = ref_params[static_cast<std::size_t>(q)];
+        const double a = cand_params[static_cast<std::size_t>(q)],
+                     b = ref_params[static_cast<std::size_t>(q)];
         const double scale = std::max(1.0, std::abs(b));
         w.take(add_value(params, a, b, scale, params_factor * rel * scale), std::abs(a - b),
                by_function ? "final parameters, flat direction" : "final parameters");

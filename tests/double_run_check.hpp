@@ -1,6 +1,7 @@
 // Test helper: compares a whole double-precision run of some path (math.hpp on
 // the host, a host-launched kernel body) with the reference backend, network by
-// network, comparing chaotic and diverged networks by status only.
+// network, comparing chaotic and diverged networks by status only (classified
+// by validate.hpp's classify_runs, at double's scale).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,32 +9,46 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 
 #include "manynets/batch.hpp"
 #include "manynets/dataset.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/results.hpp"
+#include "manynets/validate.hpp"
+#include "validation_check.hpp"
 
 namespace manynets {
 namespace testing {
 
 // Whole runs in double: the same formulas in another order; rounding
 // differences of 1e-16 per step stay below 1e-9 over a few hundred steps of
-// training that does not amplify them. Networks that do (the reference moves by
-// more than kChaosThreshold when its start moves by 1e-13) are chaotic at their
-// learning rate and are compared by status only, as are diverged networks.
+// training that does not amplify them. Networks that do are told apart as
+// `manynets validate` tells them (classify_runs), at double's scale: chaotic when
+// the reference moves by more than kChaosThreshold from starts nudged by kNudge
+// (no Adam noise cutoff: double rounding stays far below Adam's steps; the
+// candidate holds double's range). They, and diverged networks, are compared by
+// status only.
 constexpr double kDoubleRunTolerance = 1e-9;
+constexpr double kNudge = 1e-13;
 constexpr double kChaosThreshold = 1e-7;
 
-// Expects equal statuses for every network and, for the others, equal steps,
-// loss and parameters to kDoubleRunTolerance and curve slots to float
-// precision. Returns how many networks were compared by value.
+inline ValidationTolerances double_run_tolerances() {
+  ValidationTolerances t;
+  t.nudge = kNudge;
+  t.chaos_threshold = kChaosThreshold;
+  t.adam_noise_learning_rate = std::numeric_limits<double>::infinity();
+  t.candidate_range = std::numeric_limits<double>::infinity();
+  return t;
+}
+
+// Expects equal statuses for every network and, for those compared by value,
+// equal steps, loss and parameters to kDoubleRunTolerance and curve slots to
+// float precision. Returns how many networks were compared by value.
 inline std::size_t expect_double_run_matches_reference(const Results& got, const Batch& batch,
                                                        const Dataset& data) {
-  const Results ref = reference::make_backend()->train(batch, data);
-  Batch nudged = batch;
-  for (double& p : nudged.init_params) p *= 1.0 + 1e-13;
-  const Results ref_nudged = reference::make_backend()->train(nudged, data);
+  const ReferenceRuns refs = reference_runs(batch, data, double_run_tolerances());
+  const Results& ref = refs.reference;
   EXPECT_EQ(got.curve_points, ref.curve_points);
   if (got.curve_points != ref.curve_points) return 0;
   std::size_t compared = 0;
@@ -43,11 +58,7 @@ inline std::size_t expect_double_run_matches_reference(const Results& got, const
                     << to_string(ref.status[i]);
       return compared;
     }
-    double sensitivity = 0;
-    for (int q = 0; q < batch.num_params(); ++q)
-      sensitivity = std::max(sensitivity, std::abs(ref_nudged.param(i, q) - ref.param(i, q)) /
-                                              std::max(1.0, std::abs(ref.param(i, q))));
-    if (ref.status[i] == Status::diverged || !(sensitivity < kChaosThreshold)) continue;  // status only
+    if (refs.comparison[i] != RunComparison::by_value) continue;  // status only
     ++compared;
     EXPECT_EQ(got.steps[i], ref.steps[i]) << "network " << i;
     EXPECT_NEAR(got.loss[i], ref.loss[i], kDoubleRunTolerance * std::max(1.0, ref.loss[i]))

@@ -1,37 +1,23 @@
 // What the GPU backend tests (test_cuda_backend.cpp, test_cublas_backend.cpp)
-// share: their tolerances against the double reference, with the reason for
-// each, and the workloads they train.
+// share: the workloads they train, built here once so that the host tests of
+// the same kernels (test_kernel_bodies.cpp, test_layered_bodies.cpp) can train
+// the very same batches. They compare with the double reference as `manynets
+// validate` does, with validate.hpp's tolerances (validation_check.hpp).
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <random>
 #include <string>
 
 #include "manynets/backend.hpp"
 #include "manynets/init.hpp"
 #include "manynets/presets.hpp"
+#include "random_batches.hpp"
 
 namespace manynets {
 namespace testing {
-
-// Precise mode: expf and IEEE division, FMA contraction by nvcc (and, for
-// cublas, sums in cuBLAS's order); rounding of 1e-7 per operation stays near
-// 1e-5 relative on a convergent run, and 1e-3 relative on the final loss is
-// what float affords over 10000 steps (the same figure as math.hpp in float on
-// the host, test_math_vs_reference).
-constexpr double kPreciseLossTolerance = 1e-3;
-// Fast mode: __expf and __fdividef are within a few ulps, but tanh.approx has a
-// relative error near 2^-11 per call; a tanh network's trajectory then drifts by
-// up to a few percent of its final loss.
-constexpr double kFastLossTolerance = 5e-2;
-// A converged network may cross its target a few steps earlier or later in
-// float: steps agree to 2 % (+2).
-constexpr double kStepsRelativeTolerance = 0.02;
-// Random hyperparameters include chaotic and borderline networks (a loss that
-// crosses its target by rounding); they are compared by status, and up to 2 %
-// of them may land on another status. Diverged networks: status only.
-constexpr double kStatusMismatchShare = 0.02;
 
 inline Results train_on(const std::string& backend, const Batch& batch, const Dataset& data,
                         BackendOptions o = {}) {
@@ -55,6 +41,43 @@ inline Batch seed_sweep(std::size_t n, std::int32_t steps, MathMode mode) {
   batch.math_mode = mode;
   batch.curve_every = 100;
   return batch;
+}
+
+// A two-input preset (xor, moons) over learning rates 0.1 .. 2.1, sigmoid and
+// tanh hidden units, sgd and momentum, full and online mode, uniform:1 starts.
+inline Batch preset_sweep(const Preset& p, std::size_t n, std::int32_t steps, MathMode mode) {
+  Batch batch(p.shape, n);
+  NetworkConfig c = p.config;
+  c.max_steps = steps;
+  for (std::size_t i = 0; i < n; ++i) {
+    c.learning_rate = 0.1 + 2.0 * static_cast<double>(i) / static_cast<double>(n);
+    c.hidden_activation = i % 2 == 0 ? Activation::sigmoid : Activation::tanh;
+    c.optimizer = i % 3 == 0 ? Optimizer::momentum : Optimizer::sgd;
+    c.mode = i % 5 == 4 ? Mode::online : Mode::full;
+    batch.set_config(i, c);
+  }
+  batch.seed = 3;
+  initialize(batch, parse_init("uniform:1"));
+  batch.math_mode = mode;
+  batch.curve_every = 50;
+  return batch;
+}
+
+// Random hyperparameters of every kind and all three statuses (random_batch):
+// 2-3-1 networks on 5 random samples, 1037 of them (not a multiple of a block),
+// up to 300 steps.
+struct Workload {
+  Dataset data;
+  Batch batch;
+};
+inline Workload random_hyperparameters_workload(MathMode mode) {
+  std::mt19937 rng(2024);
+  const Shape shape{2, 3, 1};
+  Workload w;
+  w.data = random_dataset(rng, shape, 5);
+  w.batch = random_batch(rng, shape, 1037, 300);
+  w.batch.math_mode = mode;
+  return w;
 }
 
 }  // namespace testing

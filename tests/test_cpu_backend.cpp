@@ -22,55 +22,32 @@
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
+#include "manynets/validate.hpp"
 #include "random_batches.hpp"
 #include "simd_math.hpp"
 #include "test_util.hpp"
+#include "validation_check.hpp"
 
 namespace manynets {
 namespace {
 
 // Tolerances, and why:
-// - whole float runs against the double reference: inputs and hyperparameters
-//   round to float (6e-8) and every step adds a few ulps; over a few hundred to
-//   ten thousand steps of training that does not amplify them (checked below by
-//   nudging the reference) the final loss, parameters and curve points stay
-//   within 3e-3 relative (the worked example stays within 1e-3 over 10000 steps
-//   as in test_math_vs_reference.cpp; 4-8-3's longer sums reach 1.7e-3 on a
-//   curve point); kLossFloor covers losses near zero.
-constexpr double kRunTolerance = 3e-3;
-constexpr double kWorkedExampleTolerance = 1e-3;
-constexpr double kLossFloor = 1e-6;
-// - abs errors near an exact fit: outputs resolve to float ulps (6e-8 near 1),
-//   so residuals of a near-perfect fit are noise of a few 1e-6.
-constexpr double kAbsErrorFloor = 1e-5;
-// - Adam: it divides the first moment by the root of the second, so once the
-//   gradient shrinks toward float rounding its steps keep a size of about lr and
-//   follow the rounding noise. math.hpp in scalar float drifts from the double
-//   reference by up to 2% on such runs, the same as this backend.
-constexpr double kAdamRunTolerance = 5e-2;
-// Above this learning rate Adam's steps (about lr each) follow the rounding
-// noise from the first steps on, so float rounding alone moves such a run more
-// than any tolerance: a 2-3-1 network at lr 0.31 ended 10 % away from the
-// reference in fast mode at -O0 (no fused multiply-adds in the Adam update
-// there) while passing the nudge test below, which perturbs only the start.
-// These networks are compared by status, as the chaotic ones.
-constexpr double kAdamNoiseLearningRate = 0.1;
-constexpr double kAdamLossFloor = 1e-5;
-constexpr double kAdamAbsErrorFloor = 5e-3;  // abs error ~ sqrt(2 loss): the loss floor's match
-// - chaotic networks: when the reference's final parameters move by more than
-//   kChaosThreshold (relative) as its initial parameters move by kNudge (a few
-//   float ulps), float rounding alone can change the result as much; such
-//   networks, and diverged ones, are compared by status only. Float rounding
-//   enters at every step, not only at the start, so the threshold sits a decade
-//   below kRunTolerance / 10: at 1e-4 a 4-8-3 network that amplified its start
-//   ~300-fold passed in one build and missed 3e-3 by 2x in another (-O0).
-constexpr double kNudge = 3e-7;
-constexpr double kChaosThreshold = 3e-5;
+// - whole float runs against the double reference: those of `manynets validate`
+//   in precise mode (validate.hpp, with their reasons), in both math modes: this
+//   backend's fast exp and division are within a few ulps (tested below), so it
+//   owes precise accuracy in either. Networks are compared by value or by status
+//   as validate classifies them (tests/validation_check.hpp). Beyond validate's
+//   checks this backend must also give the reference's steps exactly, its status
+//   for every network compared by value, and abs errors and curve points within
+//   the run tolerance (floors: the output floors, as abs error is a sum of
+//   output errors, and the loss floors).
 // - exp_cephes against std::exp: a degree-5 polynomial after a range
 //   reduction by ln2 rounded to float, 3.4 x 2^-23 at worst over every float
 //   in [-87, 88] (at x = -86.4; measured once, exhaustively); we allow 4 ulp
 //   of float (2^-23 each).
 constexpr double kExpUlps = 4.0;
+
+const ValidationTolerances kTolerances = validation_tolerances(MathMode::precise);
 
 using testing::kActivations;
 using testing::kOptimizers;
@@ -114,54 +91,36 @@ struct Tolerance {
 };
 
 Tolerance tolerance_for(Optimizer o) {
-  if (o == Optimizer::adam) return {kAdamRunTolerance, kAdamLossFloor, kAdamAbsErrorFloor};
-  return {kRunTolerance, kLossFloor, kAbsErrorFloor};
+  const ValidationTolerances& t = kTolerances;
+  if (o == Optimizer::adam) return {t.adam_run_relative, t.adam_loss_floor, t.adam_output_floor};
+  return {t.run_relative, t.loss_floor, t.output_floor};
 }
 
 bool close(double a, double b, double relative, double floor) {
   return std::abs(a - b) <= relative * std::abs(b) + floor;
 }
 
-// Expects `fast` to match the reference within the float tolerances; returns how
-// many networks were compared by value (the rest by status).
+// Expects `fast` to pass validate's comparison with the reference (precise
+// tolerances), and more (see the tolerances above); returns how many networks
+// were compared by value (the rest by status).
 std::size_t expect_matches_reference(const Batch& batch, const Dataset& data, const Results& fast,
                                      const std::string& what) {
-  const Results ref = reference::make_backend()->train(batch, data);
-  Batch nudged = batch;
-  // Each parameter and learning rate moves by a few ulps in its own direction,
-  // as float rounding would move them.
-  for (std::size_t k = 0; k < nudged.init_params.size(); ++k)
-    nudged.init_params[k] *= 1.0 + kNudge * static_cast<double>(static_cast<int>(k % 5) - 2);
-  for (double& lr : nudged.learning_rate) lr *= 1.0 + kNudge;
-  const Results ref_nudged = reference::make_backend()->train(nudged, data);
+  const testing::ReferenceRuns refs = testing::reference_runs(batch, data, kTolerances);
+  const Results& ref = refs.reference;
   EXPECT_EQ(fast.backend, "cpu");
   EXPECT_EQ(fast.n, batch.size());
   EXPECT_EQ(fast.curve_points, ref.curve_points);
   EXPECT_EQ(fast.curve_every, ref.curve_every);
+  testing::expect_validates(batch, data, refs, fast, what);
   std::size_t compared = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    EXPECT_EQ(fast.status[i], ref.status[i]) << what << " network " << i;
-    double sensitivity = 0;
-    for (int q = 0; q < batch.num_params(); ++q)
-      sensitivity = std::max(sensitivity, std::abs(ref_nudged.param(i, q) - ref.param(i, q)) /
-                                              std::max(1.0, std::abs(ref.param(i, q))));
-    sensitivity =
-        std::max(sensitivity, std::abs(ref_nudged.loss[i] - ref.loss[i]) / std::max(ref.loss[i], 1e-3));
-    for (std::size_t t = 0; t < ref.curve_points; ++t) {
-      const double a = ref_nudged.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
-      if (!std::isnan(b)) sensitivity = std::max(sensitivity, std::abs(a - b) / std::max(b, 1e-3));
-    }
-    if (ref.status[i] == Status::diverged || !(sensitivity < kChaosThreshold)) continue;
-    if (batch.optimizer[i] == Optimizer::adam && batch.learning_rate[i] > kAdamNoiseLearningRate) continue;
+    if (refs.comparison[i] != RunComparison::by_value) continue;
     ++compared;
     const Tolerance tol = tolerance_for(batch.optimizer[i]);
+    EXPECT_EQ(fast.status[i], ref.status[i]) << what << " network " << i;
     EXPECT_EQ(fast.steps[i], ref.steps[i]) << what << " network " << i;
-    EXPECT_PRED4(close, fast.loss[i], ref.loss[i], tol.relative, tol.loss_floor) << what << " network " << i;
     EXPECT_PRED4(close, fast.abs_error[i], ref.abs_error[i], tol.relative, tol.abs_error_floor)
         << what << " network " << i;
-    for (int q = 0; q < batch.num_params(); ++q)
-      EXPECT_NEAR(fast.param(i, q), ref.param(i, q), tol.relative * std::max(1.0, std::abs(ref.param(i, q))))
-          << what << " network " << i << " param " << q;
     for (std::size_t t = 0; t < ref.curve_points; ++t) {
       const float a = fast.curve_loss_at(t, i), b = ref.curve_loss_at(t, i);
       if (std::isnan(b)) {
@@ -215,7 +174,7 @@ TEST(CpuBackend, WorkedExampleAfterTenThousandStepsHasThePublishedLoss) {
   const Preset seed = make_preset("seed");
   Batch batch = seed_sweep(1, 10000);
   const Results r = train_cpu(batch, seed.data);
-  EXPECT_NEAR(r.loss[0] / 3.5101878e-05, 1.0, kWorkedExampleTolerance);
+  EXPECT_NEAR(r.loss[0] / 3.5101878e-05, 1.0, kTolerances.worked_example_relative);
   EXPECT_EQ(r.steps[0], 10000);
   EXPECT_EQ(r.status[0], Status::max_steps);
 }
@@ -571,10 +530,12 @@ TEST(CpuBackend, CommandLineTrainAgreesWithReference) {
   };
   const nlohmann::json cpu = run("cpu"), ref = run("reference");
   EXPECT_EQ(cpu["steps"], ref["steps"]);
-  EXPECT_NEAR(cpu["loss"].get<double>() / ref["loss"].get<double>(), 1.0, kWorkedExampleTolerance);
+  EXPECT_NEAR(cpu["loss"].get<double>() / ref["loss"].get<double>(), 1.0,
+              kTolerances.worked_example_relative);
   ASSERT_EQ(cpu["params"].size(), ref["params"].size());
   for (std::size_t q = 0; q < ref["params"].size(); ++q)
-    EXPECT_NEAR(cpu["params"][q].get<double>(), ref["params"][q].get<double>(), kWorkedExampleTolerance);
+    EXPECT_NEAR(cpu["params"][q].get<double>(), ref["params"][q].get<double>(),
+                kTolerances.worked_example_relative);
 }
 
 // ---- math.hpp on Pack<K> against math.hpp on float, lane by lane

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -23,8 +24,10 @@
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
+#include "manynets/validate.hpp"
 #include "math_driver.hpp"
 #include "random_batches.hpp"
+#include "validation_check.hpp"
 
 namespace manynets {
 namespace {
@@ -40,13 +43,16 @@ using testing::random_dataset;
 //   in another order; 1e-9 relative over a few hundred steps, chaotic and
 //   diverged networks by status only (double_run_check.hpp).
 // - float bodies on the worked example against the reference over 10000
-//   steps: rounding accumulates along the trajectory; 1e-3 relative on the
-//   final loss, as for math.hpp in float.
+//   steps: validate.hpp's worked_example_relative on the final loss, as for
+//   math.hpp in float.
+// - float bodies on random hyperparameters against the reference: as
+//   `manynets validate` compares them (validation_check.hpp), precise tolerances
+//   in both math modes (on the host both compute the same).
 // - staged bodies against the fused body: the same math.hpp calls on values
 //   stored and reloaded in the same type, so bit for bit.
 // - tiled bodies against the fused body: the same math.hpp operations, the
 //   samples summed in the same order whatever the tiles, so bit for bit.
-constexpr double kFloatRunLossTolerance = 1e-3;
+const ValidationTolerances kTolerances = validation_tolerances(MathMode::precise);
 
 // A host "block" is this many threads; batch sizes below are not multiples of it.
 constexpr std::size_t kBlock = 32;
@@ -495,7 +501,50 @@ TEST(KernelBodies, WorkedExampleInFloatStaysCloseToReference) {
     const Results got = host_train<float>(batch, seed.data, how);
     EXPECT_EQ(got.status[0], Status::max_steps);
     EXPECT_EQ(got.steps[0], 10000);
-    EXPECT_NEAR(got.loss[0] / ref.loss[0], 1.0, kFloatRunLossTolerance);
+    EXPECT_NEAR(got.loss[0] / ref.loss[0], 1.0, kTolerances.worked_example_relative);
+  }
+}
+
+// test_cuda_backend's random batch (2-3-1, 1037 networks, 300 steps, every
+// kind and status) trained by the fused and staged bodies on the host in float.
+// On an H200 (shared/gpu-runs/2026-12-04) the cuda and cuda-staged backends
+// ended far from the reference on the networks below, listed per math mode, when
+// every network was compared by value. validate's classification compares each
+// of them by status only (chaotic, or Adam noise); the host launches end far
+// from the reference on the same kind of networks, and pass validate with it.
+TEST(KernelBodies, GpuRandomBatchPassesValidateWhichComparesTheGpuOutliersByStatus) {
+  const std::vector<std::size_t> precise_outliers = {85,  92,  131, 141, 190, 278, 325,
+                                                     381, 421, 479, 565, 637, 647, 897};
+  const std::vector<std::size_t> fast_outliers = {92, 131, 421, 479, 513, 565, 647};
+  for (const MathMode mode : {MathMode::precise, MathMode::fast}) {
+    std::mt19937 rng(2024);
+    const Shape shape{2, 3, 1};
+    const Dataset data = random_dataset(rng, shape, 5);
+    Batch batch = random_batch(rng, shape, 1037, 300);
+    batch.math_mode = mode;
+    const testing::ReferenceRuns refs = testing::reference_runs(batch, data);
+    for (const std::size_t i : mode == MathMode::precise ? precise_outliers : fast_outliers)
+      EXPECT_NE(refs.comparison[i], RunComparison::by_value) << to_string(mode) << " network " << i;
+    EXPECT_GT(refs.count(RunComparison::by_value), batch.size() * 2 / 3) << to_string(mode);
+    testing::ReferenceRuns all_by_value = refs;
+    all_by_value.tolerances.chaos_threshold = std::numeric_limits<double>::infinity();
+    all_by_value.tolerances.adam_noise_learning_rate = std::numeric_limits<double>::infinity();
+    for (const Launch how : {Launch::plain, Launch::staged}) {
+      const std::string what = std::string(to_string(mode)) + (how == Launch::plain ? " fused" : " staged");
+      const Results got = host_train<float>(batch, data, how);
+      testing::expect_validates(batch, data, refs, got, what);
+      // Compared by value, networks fail; each one is a network validate compares by status.
+      const ValidationReport direct =
+          testing::compare_with_reference(batch, data, all_by_value, got, batch.size());
+      std::size_t past_tolerance = 0;
+      for (const NetworkDeviation& d : direct.worst) {
+        if (d.ratio <= 1) continue;
+        ++past_tolerance;
+        EXPECT_NE(refs.comparison[d.id - batch.first_id], RunComparison::by_value)
+            << what << " network " << d.id - batch.first_id << ": " << d.quantity << " at " << d.ratio;
+      }
+      EXPECT_GE(past_tolerance, 4u) << what;
+    }
   }
 }
 

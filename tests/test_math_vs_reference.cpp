@@ -11,21 +11,20 @@
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
+#include "manynets/validate.hpp"
 #include "math_driver.hpp"
 #include "random_batches.hpp"
 
 namespace manynets {
 namespace {
 
-// Tolerances, and why:
-// - one float step: inputs are rounded to float (rel 6e-8) and a step is a few
-//   dozen float operations, so each parameter after one step agrees to ~1e-6 of
-//   its scale; 4e-6 leaves room for exp/tanh's own ulps.
-constexpr double kFloatStepTolerance = 4e-6;
+// Tolerances, and why: those of `manynets validate` in precise mode
+// (validate.hpp), as math.hpp in float on the host is what the float backends run:
+// - one float step: step_relative of each parameter's scale;
+// - the worked example in float over 10000 steps: worked_example_relative on
+//   the final loss.
 // - whole runs in double: see double_run_check.hpp.
-// - the worked example in float over 10000 steps: rounding accumulates along the
-//   trajectory; 1e-3 relative on the final loss is what float affords.
-constexpr double kFloatRunLossTolerance = 1e-3;
+const ValidationTolerances kTolerances = validation_tolerances(MathMode::precise);
 
 using testing::kActivations;
 using testing::kOptimizers;
@@ -69,12 +68,12 @@ void expect_single_float_step_matches(Shape shape) {
       const double scale = std::max({1.0, std::abs(ref.param(i, q)), std::abs(batch.param(i, q))});
       const double err = std::abs(fast.param(i, q) - ref.param(i, q)) / scale;
       worst = std::max(worst, err);
-      EXPECT_LE(err, kFloatStepTolerance)
+      EXPECT_LE(err, kTolerances.step_relative)
           << "shape " << to_string(shape) << " network " << i << " param " << q << " ("
           << to_string(batch.hidden_activation[i]) << "/" << to_string(batch.output_activation[i]) << ", "
           << to_string(batch.optimizer[i]) << ")";
     }
-    EXPECT_LE(std::abs(fast.loss[i] - ref.loss[i]), kFloatStepTolerance * std::max(1.0, ref.loss[i]));
+    EXPECT_LE(std::abs(fast.loss[i] - ref.loss[i]), kTolerances.step_relative * std::max(1.0, ref.loss[i]));
   }
   ::testing::Test::RecordProperty("worst_relative_error_" + to_string(shape), std::to_string(worst));
 }
@@ -114,7 +113,7 @@ TEST(MathVsReference, WorkedExampleInFloatStaysCloseOverTenThousandSteps) {
   const Results ref = reference::make_backend()->train(batch, seed.data);
   const Results fast = testing::train_with_math<float>(batch, seed.data);
   EXPECT_NEAR(ref.loss[0] / 3.5101878e-05, 1.0, 1e-6);
-  EXPECT_NEAR(fast.loss[0] / ref.loss[0], 1.0, kFloatRunLossTolerance);
+  EXPECT_NEAR(fast.loss[0] / ref.loss[0], 1.0, kTolerances.worked_example_relative);
   EXPECT_EQ(fast.status[0], Status::max_steps);
 }
 

@@ -3,6 +3,7 @@
 // diverged networks are compared by status only, and single steps are checked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "manynets/cpu.hpp"
 #include "manynets/manynets.hpp"
+#include "manynets/reference.hpp"
 #include "manynets/validate.hpp"
 
 namespace manynets {
@@ -61,8 +63,16 @@ TEST(Validate, TolerancesArePerMathModeAndWiderForFast) {
   const ValidationTolerances fast = validation_tolerances(MathMode::fast);
   EXPECT_EQ(precise.step_relative, 4e-6);
   EXPECT_EQ(precise.run_relative, 3e-3);
+  EXPECT_EQ(precise.chaos_threshold, 3e-5);
   EXPECT_GT(fast.step_relative, precise.step_relative);
   EXPECT_GT(fast.run_relative, precise.run_relative);
+  EXPECT_GT(fast.worked_example_relative, precise.worked_example_relative);
+  EXPECT_LT(precise.worked_example_relative, precise.run_relative);
+  EXPECT_GT(fast.nudge, precise.nudge);
+  // Chaotic in either mode past the same amplification of the nudge.
+  EXPECT_NEAR(fast.chaos_threshold / fast.nudge, precise.chaos_threshold / precise.nudge, 1e-9);
+  EXPECT_LT(precise.chaos_threshold, precise.run_relative / 10);
+  EXPECT_EQ(fast.adam_noise_learning_rate, precise.adam_noise_learning_rate);
 }
 
 struct Runs {
@@ -184,6 +194,99 @@ TEST(Validate, ComparisonFailsOnLossStatusAndSingleStepDeviations) {
   EXPECT_FALSE(st.passed);
   EXPECT_EQ(st.step_params.failed, 1u);
   EXPECT_TRUE(compare(r).passed);
+}
+
+// Network by network: diverged, chaotic (a final value, a curve point or the
+// status of a nudged run moved), Adam noise, or by value.
+TEST(Validate, ClassifiesDivergedChaoticAdamNoiseAndTheRestByValue) {
+  const Preset seed = make_preset("seed");
+  Batch batch(seed.shape, 7);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    NetworkConfig c = seed.config;
+    c.max_steps = 200;
+    c.learning_rate = 0.5;
+    if (i >= 5) {
+      c.optimizer = Optimizer::adam;
+      c.learning_rate = i == 5 ? 0.2 : 0.05;  // above adam_noise_learning_rate, and below
+    }
+    batch.set_config(i, c);
+  }
+  initialize(batch, seed.init);
+  batch.curve_every = 20;
+  const ValidationTolerances tol = validation_tolerances(MathMode::precise);
+  const auto reference = reference::make_backend();
+  Results ref = reference->train(batch, seed.data);
+  std::vector<Results> nudged;
+  for (int v = 0; v < nudge_variants; ++v)
+    nudged.push_back(reference->train(nudged_batch(batch, tol.nudge, v), seed.data));
+  const std::size_t n = batch.size();
+  // Moved by three times the threshold, relative to the scales classify_runs uses.
+  const auto moved = [&](double value, double scale) { return value + 3 * tol.chaos_threshold * scale; };
+  ref.status[1] = Status::diverged;
+  nudged[1].params[4 * n + 2] = moved(ref.param(2, 4), std::max(1.0, std::abs(ref.param(2, 4))));  // w5
+  nudged[0].loss[3] = moved(ref.loss[3], std::max(ref.loss[3], 1e-3));
+  const double slot = ref.curve_loss_at(5, 4);
+  nudged[1].curve_loss[5 * n + 4] = static_cast<float>(moved(slot, std::max(slot, 1e-3)));
+  nudged[0].status[0] = Status::converged;
+  const std::vector<RunComparison> c = classify_runs(batch, ref, nudged, tol);
+  const std::vector<RunComparison> want = {
+      RunComparison::chaotic, RunComparison::diverged,   RunComparison::chaotic, RunComparison::chaotic,
+      RunComparison::chaotic, RunComparison::adam_noise, RunComparison::by_value};
+  for (std::size_t i = 0; i < n; ++i) EXPECT_STREQ(to_string(c[i]), to_string(want[i])) << "network " << i;
+  // Moved by a third of the threshold: by value again.
+  nudged[1].params[4 * n + 2] =
+      ref.param(2, 4) + tol.chaos_threshold / 3 * std::max(1.0, std::abs(ref.param(2, 4)));
+  EXPECT_EQ(classify_runs(batch, ref, nudged, tol)[2], RunComparison::by_value);
+}
+
+// A reference run that ends past float's range (here: one parameter above
+// 3.4e38) cannot be followed in float, which overflows and diverges: tolerated,
+// while a diverged candidate is a failure for a network compared by value.
+TEST(Validate, ReferenceRunsBeyondFloatRangeAreComparedByStatusAndMayDivergeInFloat) {
+  Runs r = seed_runs();
+  const std::size_t n = r.batch.size();
+  ASSERT_GE(n, 3u);
+  r.reference.params[5 * n + 1] = 1e39;  // w6 of network 1
+  r.candidate.status[1] = Status::diverged;
+  const std::vector<RunComparison> c =
+      classify_runs(r.batch, r.reference, r.nudged, validation_tolerances(MathMode::precise));
+  EXPECT_EQ(c[1], RunComparison::beyond_float);
+  EXPECT_EQ(c[2], RunComparison::by_value);
+  const ValidationReport tolerated = compare(r);
+  EXPECT_TRUE(tolerated.passed) << tolerated.status_mismatches;
+  EXPECT_EQ(tolerated.status_mismatches_tolerated, 1u);
+  r.candidate.status[2] = Status::diverged;
+  EXPECT_FALSE(compare(r).passed);
+}
+
+// A deviation far past the run tolerance fails a network compared by value and
+// passes one compared by status (Adam noise), which is still counted as chaotic.
+TEST(Validate, AdamNoiseNetworksAreComparedByStatusOnly) {
+  const SweepPlan plan =
+      plan_of({{"preset", "seed"}, {"lr", "0.05,0.2"}, {"optimizer", "adam"}, {"steps", "300"}});
+  const Batch& batch = plan.groups[0].batch;
+  const Dataset& data = plan.groups[0].data;
+  ASSERT_EQ(batch.size(), 2u);
+  const auto ref = reference::make_backend();
+  const Results reference = ref->train(batch, data);
+  std::vector<Results> nudged;
+  for (int v = 0; v < nudge_variants; ++v)
+    nudged.push_back(
+        ref->train(nudged_batch(batch, validation_tolerances(MathMode::precise).nudge, v), data));
+  for (std::size_t wrong : {0, 1}) {
+    Results candidate = cpu::make_backend()->train(batch, data);
+    for (int q = 0; q < batch.num_params(); ++q)
+      candidate.params[static_cast<std::size_t>(q) * 2 + wrong] *= 1.5;
+    candidate.loss[wrong] *= 1.5;
+    ValidationReport report;
+    report.tolerances = validation_tolerances(MathMode::precise);
+    compare_runs(report, batch, data, reference, nudged, candidate);
+    finish_report(report);
+    EXPECT_EQ(report.chaotic, 1u);
+    EXPECT_EQ(report.adam_noise, 1u);
+    EXPECT_EQ(report.compared_by_value, 1u);
+    EXPECT_EQ(report.passed, wrong == 1) << "network " << wrong << " made wrong";
+  }
 }
 
 TEST(Validate, NonFiniteCandidateValuesFail) {

@@ -62,6 +62,7 @@ nlohmann::json report_json(const ValidationReport& r) {
   j["compared_by_status"] = r.compared_by_status;
   j["diverged"] = r.diverged;
   j["chaotic"] = r.chaotic;
+  j["adam_noise"] = r.adam_noise;
   j["status_mismatches_tolerated"] = r.status_mismatches_tolerated;
   j["quantities"] = {{"loss", quantity_json(r.loss)},
                      {"params", quantity_json(r.params)},
@@ -112,7 +113,9 @@ void print_report(const ValidationReport& r) {
             << ", output floor " << format_g(t.output_floor, 3) << ", steps to target +-" << t.steps_slack
             << " + " << format_g(t.run_relative, 3) << " x steps\n";
   std::cout << "  chaos check: " << nudge_variants << " reference starts nudged by " << format_g(t.nudge, 3)
-            << "; chaotic when it moves by more than " << format_g(t.chaos_threshold, 3) << "\n";
+            << "; chaotic when it moves by more than " << format_g(t.chaos_threshold, 3)
+            << "; Adam above learning rate " << format_g(t.adam_noise_learning_rate, 3)
+            << " by status (its steps follow rounding noise)\n";
   std::cout << "  flat directions: parameters up to " << format_g(t.flat_param_factor, 3)
             << " x their tolerance when the loss and outputs stay within theirs at " << t.flat_path_points
             << " points on the way from the reference's parameters (compared by function)\n";
@@ -124,7 +127,8 @@ void print_report(const ValidationReport& r) {
     std::cout << " (" << r.compared_by_function
               << " of them by outputs: parameters differ along a flat direction)";
   std::cout << "; by status only: " << r.compared_by_status << " (" << r.diverged << " diverged, "
-            << r.chaotic << " chaotic)\n";
+            << r.chaotic << " chaotic, " << r.adam_noise << " of them Adam above learning rate "
+            << format_g(t.adam_noise_learning_rate, 3) << ")\n";
   std::cout << "status mismatches: " << r.status_mismatches;
   if (r.status_mismatches_tolerated > 0)
     std::cout << " (" << r.status_mismatches_tolerated
