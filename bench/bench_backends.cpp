@@ -17,6 +17,7 @@
 #include "manynets/presets.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 
 namespace {
 

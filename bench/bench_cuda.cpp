@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -16,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "host/cuda_backend.hpp"
 #include "manynets/backend.hpp"
 #include "manynets/init.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 
 namespace {
 
@@ -77,7 +78,7 @@ void report(benchmark::State& state, const Results& r, double seconds_per_iterat
 }
 
 // Args: networks, steps, math mode (0 precise, 1 fast), refill (0/1).
-void run_cuda(benchmark::State& state, cuda::Kernels kernels, bool mixed) {
+void run_cuda(benchmark::State& state, const char* backend_name, bool mixed) {
   if (skip_without_device(state)) return;
   const auto n = static_cast<std::size_t>(state.range(0));
   const auto steps = static_cast<std::int32_t>(state.range(1));
@@ -86,27 +87,29 @@ void run_cuda(benchmark::State& state, cuda::Kernels kernels, bool mixed) {
   options.refill = state.range(3) != 0;
   const Batch batch = mixed ? mixed_stop_sweep(n, steps, mode) : seed_sweep(n, steps, mode);
   const Preset seed = make_preset("seed");
-  cuda::CudaBackend backend(kernels, options);
-  backend.train(batch, seed.data);  // warm-up: module load, allocations
+  const std::unique_ptr<Backend> backend = make_backend(backend_name, options);
+  backend->train(batch, seed.data);  // warm-up: module load, allocations
   Results r;
   double seconds = 0;
   for (auto _ : state) {
-    r = backend.train(batch, seed.data);
-    state.SetIterationTime(backend.last_run().kernel_seconds);
-    seconds += backend.last_run().kernel_seconds;
-    state.counters["wall_seconds"] = backend.last_run().total_seconds;
+    const auto start = std::chrono::steady_clock::now();
+    r = backend->train(batch, seed.data);
+    const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start;
+    state.SetIterationTime(backend->last_kernel_seconds());
+    seconds += backend->last_kernel_seconds();
+    state.counters["wall_seconds"] = wall.count();
   }
   report(state, r, seconds / static_cast<double>(state.iterations()));
 }
 
 void BM_CudaFusedSeed(benchmark::State& state) {
-  run_cuda(state, cuda::Kernels::fused, false);
+  run_cuda(state, "cuda", false);
 }
 void BM_CudaStagedSeed(benchmark::State& state) {
-  run_cuda(state, cuda::Kernels::staged, false);
+  run_cuda(state, "cuda-staged", false);
 }
 void BM_CudaFusedMixedStops(benchmark::State& state) {
-  run_cuda(state, cuda::Kernels::fused, true);
+  run_cuda(state, "cuda", true);
 }
 
 // The cpu backend on the same workload, for the side-by-side (wall time).

@@ -4,15 +4,15 @@
 // everything between them (activations, loss, deltas, stop rule, update). The
 // __global__ wrappers (kernels/layered_kernels.cu) only map a thread to an
 // element; the host tests run the same bodies for every index. All training
-// math comes from manynets/math.hpp; these bodies only index, load and store.
+// math comes from manynets/detail/math.hpp; these bodies only index, load and store.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "kernels/train_bodies.hpp"
-#include "manynets/config.hpp"
-#include "manynets/math.hpp"
+#include "manynets/detail/config.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/types.hpp"
 
 namespace manynets {

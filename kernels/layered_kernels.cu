@@ -8,7 +8,7 @@
 #include "kernels/cuda_check.hpp"
 #include "kernels/layered_kernels.hpp"
 #include "kernels/layered_steps.hpp"
-#include "manynets/math.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/shapes.hpp"
 
 namespace manynets {

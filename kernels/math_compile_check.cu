@@ -1,7 +1,7 @@
 // Compiles math.hpp's whole training loop as device code for every compiled
 // shape and both math modes. Nothing launches these kernels: they exist so a
 // change to math.hpp that nvcc rejects breaks the build on any machine.
-#include "manynets/math.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/shapes.hpp"
 
 namespace manynets {

@@ -4,15 +4,15 @@
 // the very same bodies for every index of a batch without a GPU. The tiled
 // kernel's block loop is here too, written against a block whose phases the
 // device and a host emulation each supply. All training math comes from
-// manynets/math.hpp; these bodies only load, store and index.
+// manynets/detail/math.hpp; these bodies only load, store and index.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 
-#include "manynets/config.hpp"
-#include "manynets/math.hpp"
+#include "manynets/detail/config.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/types.hpp"
 
 namespace manynets {

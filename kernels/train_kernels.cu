@@ -6,7 +6,7 @@
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/train_kernels.hpp"
-#include "manynets/math.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/shapes.hpp"
 
 namespace manynets {

@@ -8,7 +8,7 @@
 
 #include "manynets/batch.hpp"
 #include "manynets/dataset.hpp"
-#include "manynets/math.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/results.hpp"
 #include "manynets/shapes.hpp"
 

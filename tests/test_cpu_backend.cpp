@@ -18,13 +18,14 @@
 #include <vector>
 
 #include "manynets/cpu.hpp"
+#include "manynets/detail/cpu_probe.hpp"
 #include "manynets/init.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/validate.hpp"
 #include "random_batches.hpp"
-#include "simd_math.hpp"
+#include "host/backends/cpu/simd_math.hpp"
 #include "test_util.hpp"
 #include "validation_check.hpp"
 

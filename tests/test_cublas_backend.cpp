@@ -21,6 +21,7 @@
 #include "manynets/presets.hpp"
 #include "manynets/validate.hpp"
 #include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 #include "random_batches.hpp"
 #include "test_util.hpp"
 #include "validation_check.hpp"

@@ -26,6 +26,7 @@
 #include "manynets/summary.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 #include "random_batches.hpp"
 
 namespace manynets {

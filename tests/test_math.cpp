@@ -1,4 +1,4 @@
-// Tests of include/manynets/math.hpp on the host, in double: the gradient
+// Tests of include/manynets/detail/math.hpp on the host, in double: the gradient
 // against finite differences for every shape and activation pair, the
 // optimizers against hand-worked recurrences, and the training loop's
 // stopping, recording and online rules.
@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "manynets/math.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/shapes.hpp"
 
 namespace manynets {

@@ -5,7 +5,7 @@
 #include <set>
 #include <vector>
 
-#include "manynets/random.hpp"
+#include "manynets/detail/random.hpp"
 
 namespace manynets {
 namespace {

@@ -1,4 +1,4 @@
-// Tests of the double-precision reference (host/reference.cpp): its gradient and
+// Tests of the double-precision reference (host/backends/reference.cpp): its gradient and
 // the updates the backend applies against central finite differences, the worked
 // example's published numbers, the seed program's mistaken rule, optimizers,
 // stopping, curves and online mode.
@@ -19,7 +19,7 @@
 #include "manynets/dataset.hpp"
 #include "manynets/error.hpp"
 #include "manynets/presets.hpp"
-#include "manynets/random.hpp"
+#include "manynets/detail/random.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/results.hpp"
 #include "test_util.hpp"

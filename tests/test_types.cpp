@@ -19,6 +19,7 @@
 #include "manynets/shapes.hpp"
 #include "manynets/types.hpp"
 #include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 #include "test_util.hpp"
 
 namespace manynets {

@@ -15,6 +15,8 @@
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
 #include "manynets/cpu.hpp"
+#include "manynets/devices.hpp"
+#include "manynets/detail/cpu_probe.hpp"
 
 namespace manynets {
 namespace cli {

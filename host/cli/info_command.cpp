@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
 #include "manynets/cpu.hpp"
+#include "manynets/devices.hpp"
 
 namespace manynets {
 namespace cli {

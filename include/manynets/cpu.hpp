@@ -23,15 +23,6 @@ int block_lanes();
 // Lanes of one SIMD vector and the instruction set, e.g. 8 and "avx2".
 int vector_width();
 std::string instruction_set();
-// The worker threads `threads` asks for: itself when positive, else one per
-// core the system reports (at least 1). The backend and the probe below count
-// threads so.
-int worker_threads(int threads);
-// Vector fused multiply-adds per second that `threads` threads (0: every core)
-// issue together on this machine, in vectors of vector_width() lanes, measured
-// over ~25 ms: the "vector instructions per second" of the cpu ceiling
-// (docs/perf.md), in place of a nominal clock.
-double vector_fma_per_second(int threads);
 
 // Builds the cpu backend. options.threads: worker threads, 0 = every core.
 // chunk_networks: how many networks are grouped and trained at a time (results

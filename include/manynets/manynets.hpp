@@ -4,6 +4,7 @@
 #include "manynets/backend.hpp"
 #include "manynets/batch.hpp"
 #include "manynets/dataset.hpp"
+#include "manynets/devices.hpp"
 #include "manynets/error.hpp"
 #include "manynets/init.hpp"
 #include "manynets/limits.hpp"

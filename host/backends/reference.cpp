@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "manynets/error.hpp"
-#include "manynets/random.hpp"
+#include "manynets/detail/random.hpp"
 
 namespace manynets {
 namespace reference {

@@ -18,10 +18,11 @@
 #include <vector>
 
 #include "manynets/cpu.hpp"
+#include "manynets/detail/cpu_probe.hpp"
 #include "manynets/error.hpp"
-#include "manynets/math.hpp"
+#include "manynets/detail/math.hpp"
 #include "manynets/shapes.hpp"
-#include "simd_math.hpp"
+#include "host/backends/cpu/simd_math.hpp"
 
 namespace manynets {
 namespace cpu {

@@ -9,10 +9,11 @@
 #include "manynets/error.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 
 #if MANYNETS_CUDA_COMPILED
-#include "host/cublas_backend.hpp"
-#include "host/cuda_backend.hpp"
+#include "host/backends/cuda/cublas_backend.hpp"
+#include "host/backends/cuda/cuda_backend.hpp"
 #endif
 
 namespace manynets {

@@ -11,7 +11,7 @@
 #include "manynets/error.hpp"
 #include "manynets/number_text.hpp"
 #include "manynets/presets.hpp"
-#include "manynets/random.hpp"
+#include "manynets/detail/random.hpp"
 
 namespace manynets {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "manynets/config.hpp"
+#include "manynets/detail/config.hpp"
 
 namespace manynets {
 

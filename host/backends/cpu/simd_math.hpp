@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
 
-#include "manynets/math.hpp"
+#include "manynets/detail/math.hpp"
 
 namespace manynets {
 namespace simd {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "host/cuda_backend.hpp"
+#include "host/backends/cuda/cuda_backend.hpp"
 #include "manynets/backend.hpp"
 
 namespace manynets {

@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "manynets/cpu.hpp"
-#include "simd_math.hpp"
+#include "manynets/detail/cpu_probe.hpp"
+#include "host/backends/cpu/simd_math.hpp"
 
 namespace manynets {
 namespace cpu {

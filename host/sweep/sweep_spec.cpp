@@ -17,7 +17,7 @@
 
 #include "manynets/error.hpp"
 #include "manynets/presets.hpp"
-#include "manynets/random.hpp"
+#include "manynets/detail/random.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/writers.hpp"

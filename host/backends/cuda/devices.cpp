@@ -1,6 +1,6 @@
 // The CUDA devices this process can use. Any CUDA runtime error (no driver, a
 // driver older than the runtime, no device) means "no device", with the reason.
-#include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 
 #if MANYNETS_CUDA_COMPILED
 #include <cuda_runtime_api.h>

@@ -17,13 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "host/cuda_backend.hpp"
+#include "host/backends/cuda/cuda_backend.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/staging.hpp"
 #include "kernels/train_kernels.hpp"
 #include "manynets/error.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/version.hpp"
+#include "manynets/devices.hpp"
 
 namespace manynets {
 namespace cuda {

@@ -2,15 +2,15 @@
 // backward, optimizer updates and the per-network training loop of an
 // Mlp<I, H, O>, templated on the number type T and a math policy, and marked
 // MANYNETS_HD so g++, the host tests and nvcc compile the same code.
-// The reference backend (host/reference.cpp) deliberately shares none of it.
+// The reference backend (host/backends/reference.cpp) deliberately shares none of it.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
 
-#include "manynets/config.hpp"
-#include "manynets/random.hpp"
+#include "manynets/detail/config.hpp"
+#include "manynets/detail/random.hpp"
 #include "manynets/types.hpp"
 
 namespace manynets {
@@ -151,7 +151,7 @@ struct Eval {
 
 // The few operations math.hpp needs beyond arithmetic that a SIMD number type
 // spells differently: a lane-wise choice cannot be `?:`. This primary template
-// serves float and double; a SIMD type specializes it (host/simd_math.hpp), which
+// serves float and double; a SIMD type specializes it (host/backends/cpu/simd_math.hpp), which
 // works from a host-only header because a class template's specialization is
 // found when the math is instantiated.
 template <class T>

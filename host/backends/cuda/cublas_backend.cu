@@ -17,8 +17,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "host/cublas_backend.hpp"
-#include "host/cuda_backend.hpp"
+#include "host/backends/cuda/cublas_backend.hpp"
+#include "host/backends/cuda/cuda_backend.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/layered_kernels.hpp"
 #include "kernels/layered_steps.hpp"
