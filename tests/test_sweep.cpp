@@ -345,11 +345,14 @@ TEST(SweepInit, ResultsDoNotDependOnChunking) {
 class CountingBackend : public Backend {
  public:
   std::string name() const override { return inner_->name(); }
-  Results train(const Batch& batch, const Dataset& data) override {
-    trained += batch.size();
-    return inner_->train(batch, data);
-  }
+  bool implements(Rule rule) const override { return inner_->implements(rule); }
   std::size_t trained = 0;
+
+ protected:
+  void train_into(Results& results, const Batch& batch, const Dataset& data) override {
+    trained += batch.size();
+    results = inner_->train(batch, data);
+  }
 
  private:
   std::unique_ptr<Backend> inner_ = make_backend("reference");

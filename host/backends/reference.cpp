@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "manynets/error.hpp"
 #include "manynets/detail/random.hpp"
+#include "manynets/error.hpp"
 
 namespace manynets {
 namespace reference {
@@ -362,16 +362,12 @@ class ReferenceBackend : public Backend {
  public:
   std::string name() const override { return "reference"; }
 
-  Results train(const Batch& batch, const Dataset& data) override {
-    check_training_input(batch, data);
+  bool implements(Rule) const override { return true; }
+
+ protected:
+  void train_into(Results& results, const Batch& batch, const Dataset& data) override {
     check_rule(batch);
-    Results results;
-    results.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
-    results.backend = name();
-    // allocate() starts every curve slot as NaN, which is what a slot after a
-    // network stopped must read.
     for (std::size_t i = 0; i < batch.size(); ++i) train_network(results, batch, data, i);
-    return results;
   }
 };
 

@@ -1,15 +1,14 @@
-// The backend registry (names, construction by name, "auto") and the input
-// checks every backend runs before training.
-#include "manynets/backend.hpp"
-
+// The backend registry (names, construction by name, "auto"), and the one entry
+// point of every backend: the input checks before training.
 #include <cmath>
 #include <string>
 
+#include "manynets/backend.hpp"
 #include "manynets/cpu.hpp"
+#include "manynets/devices.hpp"
 #include "manynets/error.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/version.hpp"
-#include "manynets/devices.hpp"
 
 #if MANYNETS_CUDA_COMPILED
 #include "host/backends/cuda/cublas_backend.hpp"
@@ -81,10 +80,17 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOpti
   throw input_error("unknown backend '" + name + "'; use one of " + choices + "auto");
 }
 
-void require_backprop_rule(const std::string& backend, const Batch& batch) {
-  if (batch.rule == Rule::backprop) return;
-  throw input_error("backend " + backend + " implements rule backprop only; got " + to_string(batch.rule) +
-                    " (use --backend reference)");
+Results Backend::train(const Batch& batch, const Dataset& data) {
+  check_training_input(batch, data);
+  if (!implements(batch.rule)) {
+    throw input_error("backend " + name() + " implements rule backprop only; got " + to_string(batch.rule) +
+                      " (use --backend reference)");
+  }
+  Results results;
+  results.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
+  results.backend = name();
+  train_into(results, batch, data);
+  return results;
 }
 
 void check_training_input(const Batch& batch, const Dataset& data) {

@@ -91,11 +91,15 @@ class CountingBackend : public Backend {
  public:
   explicit CountingBackend(Backend& inner) : inner_(inner) {}
   std::string name() const override { return inner_.name(); }
-  Results train(const Batch& batch, const Dataset& data) override {
-    trained_ += batch.size();
-    return inner_.train(batch, data);
-  }
+  bool implements(Rule rule) const override { return inner_.implements(rule); }
+  double last_kernel_seconds() const override { return inner_.last_kernel_seconds(); }
   std::size_t trained() const { return trained_; }
+
+ protected:
+  void train_into(Results& results, const Batch& batch, const Dataset& data) override {
+    trained_ += batch.size();
+    results = inner_.train(batch, data);
+  }
 
  private:
   Backend& inner_;

@@ -13,6 +13,8 @@
 
 namespace manynets {
 
+// Every backend trains through one entry point, train(), which checks what it
+// is given once for all of them and calls the backend's own train_into.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -20,11 +22,19 @@ class Backend {
   // Trains every network of `batch` on `data`. Throws Error on invalid input (a
   // shape the backend lacks, a dataset that does not fit the shape, a rule it
   // does not implement) or on a failure while running.
-  virtual Results train(const Batch& batch, const Dataset& data) = 0;
+  Results train(const Batch& batch, const Dataset& data);
   // Seconds the last train() spent in device kernels, timed with CUDA events
   // (its wall time adds transfers and host work); negative for a backend that
   // runs on the host.
   virtual double last_kernel_seconds() const { return -1; }
+  // Whether this backend implements `rule`; the seed program's lives in the reference only.
+  virtual bool implements(Rule rule) const { return rule == Rule::backprop; }
+
+ protected:
+  // Trains a batch that fits `data` and asks for a rule this backend implements
+  // into `results`, already sized for it: every curve slot NaN (what a slot after
+  // a network stopped must read), `backend` named.
+  virtual void train_into(Results& results, const Batch& batch, const Dataset& data) = 0;
 };
 
 // How a backend is set up; each backend reads the fields that concern it.
@@ -49,10 +59,7 @@ std::vector<std::string> available_backends();
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options = {});
 
 // Checks that a batch and a dataset fit each other (shape, sizes, values) and
-// throws an invalid_input Error otherwise; every backend calls it first.
+// throws an invalid_input Error otherwise; Backend::train calls it first.
 void check_training_input(const Batch& batch, const Dataset& data);
-// Throws an invalid_input Error naming `backend` when the batch asks for a rule
-// other than backprop (the seed program's rule lives in the reference only).
-void require_backprop_rule(const std::string& backend, const Batch& batch);
 
 }  // namespace manynets

@@ -17,12 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "host/backends/cpu/simd_math.hpp"
 #include "manynets/cpu.hpp"
 #include "manynets/detail/cpu_probe.hpp"
-#include "manynets/error.hpp"
 #include "manynets/detail/math.hpp"
+#include "manynets/error.hpp"
 #include "manynets/shapes.hpp"
-#include "host/backends/cpu/simd_math.hpp"
 
 namespace manynets {
 namespace cpu {
@@ -613,12 +613,7 @@ class CpuBackend : public Backend {
 
   std::string name() const override { return "cpu"; }
 
-  Results train(const Batch& batch, const Dataset& data) override {
-    check_training_input(batch, data);
-    require_backprop_rule(name(), batch);
-    Results results;
-    results.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
-    results.backend = name();
+  void train_into(Results& results, const Batch& batch, const Dataset& data) override {
     const Context c(batch, results, data);
     const bool fast = batch.math_mode == MathMode::fast;
     std::array<BlockRunner, kNumKinds> runners;
@@ -635,7 +630,6 @@ class CpuBackend : public Backend {
     for (std::size_t begin = 0; begin < batch.size(); begin += chunk_) {
       train_chunk(c, runners, begin, std::min(batch.size(), begin + chunk_));
     }
-    return results;
   }
 
  private:

@@ -156,18 +156,12 @@ std::size_t chunk_device_bytes(const Batch& batch, std::size_t count, std::size_
 
 CublasBackend::CublasBackend(const BackendOptions& options) : options_(options) {}
 
-Results CublasBackend::train(const Batch& batch, const Dataset& data) {
+void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& data) {
   const auto started = std::chrono::steady_clock::now();
-  check_training_input(batch, data);
-  require_backprop_rule(name(), batch);
   MANYNETS_CUDA_CHECK(cudaSetDevice(options_.device));
-
-  Results r;
-  r.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
-  r.backend = name();
   last_run_ = RunTimings{};
   const std::size_t n = batch.size();
-  if (n == 0) return r;
+  if (n == 0) return;
 
   // The dataset and the ones of the bias-gradient products, once for every chunk.
   const std::size_t samples = data.samples();
@@ -237,7 +231,6 @@ Results CublasBackend::train(const Batch& batch, const Dataset& data) {
     kernels::unpack_outputs<float>(r, output_host.get(), first, count);
   }
   last_run_.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return r;
 }
 
 std::unique_ptr<Backend> make_cublas_backend(const BackendOptions& options) {

@@ -20,9 +20,11 @@ class CublasBackend : public Backend {
   std::string name() const override { return "cublas"; }
   // Full-batch and online mode, every optimizer, activation and stop rule of
   // math.hpp; rule backprop only.
-  Results train(const Batch& batch, const Dataset& data) override;
   const RunTimings& last_run() const { return last_run_; }
   double last_kernel_seconds() const override { return last_run_.kernel_seconds; }
+
+ protected:
+  void train_into(Results& results, const Batch& batch, const Dataset& data) override;
 
  private:
   BackendOptions options_;

@@ -21,10 +21,10 @@
 #include "kernels/cuda_check.hpp"
 #include "kernels/staging.hpp"
 #include "kernels/train_kernels.hpp"
+#include "manynets/devices.hpp"
 #include "manynets/error.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/version.hpp"
-#include "manynets/devices.hpp"
 
 namespace manynets {
 namespace cuda {
@@ -125,15 +125,9 @@ std::string CudaBackend::name() const {
   return kernels_ == Kernels::fused ? "cuda" : "cuda-staged";
 }
 
-Results CudaBackend::train(const Batch& batch, const Dataset& data) {
+void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data) {
   const auto started = std::chrono::steady_clock::now();
-  check_training_input(batch, data);
-  require_backprop_rule(name(), batch);
   MANYNETS_CUDA_CHECK(cudaSetDevice(options_.device));
-
-  Results r;
-  r.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
-  r.backend = name();
   last_run_ = RunTimings{};
   const std::size_t n = batch.size();
   Summary summary;
@@ -245,7 +239,6 @@ Results CudaBackend::train(const Batch& batch, const Dataset& data) {
   }
   r.summary = summary;
   last_run_.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return r;
 }
 
 void require_device(const BackendOptions& options) {

@@ -27,9 +27,11 @@ class CudaBackend : public Backend {
  public:
   CudaBackend(Kernels kernels, const BackendOptions& options);
   std::string name() const override;
-  Results train(const Batch& batch, const Dataset& data) override;
   const RunTimings& last_run() const { return last_run_; }
   double last_kernel_seconds() const override { return last_run_.kernel_seconds; }
+
+ protected:
+  void train_into(Results& results, const Batch& batch, const Dataset& data) override;
 
  private:
   Kernels kernels_;
