@@ -57,22 +57,13 @@ using manynets::testing::ReferenceRuns;
 using manynets::testing::seed_sweep;
 using manynets::testing::train_on;
 
+// preset_sweep of xor in full-batch mode only, stopping at loss 1e-3.
 Batch xor_sweep(std::size_t n, std::int32_t steps, MathMode mode) {
-  const Preset xr = make_preset("xor");
-  Batch batch(xr.shape, n);
-  NetworkConfig c = xr.config;
-  c.max_steps = steps;
-  c.target_loss = 1e-3;
+  Batch batch = testing::preset_sweep(make_preset("xor"), n, steps, mode);
   for (std::size_t i = 0; i < n; ++i) {
-    c.learning_rate = 0.1 + 2.0 * static_cast<double>(i) / static_cast<double>(n);
-    c.hidden_activation = i % 2 == 0 ? Activation::sigmoid : Activation::tanh;
-    c.optimizer = i % 3 == 0 ? Optimizer::momentum : Optimizer::sgd;
-    batch.set_config(i, c);
+    batch.target_loss[i] = 1e-3;
+    batch.mode[i] = Mode::full;
   }
-  batch.seed = 3;
-  initialize(batch, parse_init("uniform:1"));
-  batch.math_mode = mode;
-  batch.curve_every = 50;
   return batch;
 }
 
