@@ -502,7 +502,7 @@ TEST(SeedBlogRule, MistakesShowUpAgainstFiniteDifferencesInTheHiddenLayer) {
 
 #ifdef MANYNETS_SEED_PROGRAM
 // The seed program itself, run by Python where both are here: the weights it
-// prints are the replay's.
+// prints are the replay's, exactly.
 TEST(SeedBlogRule, TheSeedProgramItselfPrintsTheReplaysWeights) {
   const std::string program = MANYNETS_SEED_PROGRAM;
   if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3 to run the seed program";
@@ -517,8 +517,11 @@ TEST(SeedBlogRule, TheSeedProgramItselfPrintsTheReplaysWeights) {
   std::istringstream list(printed.substr(open + 2, printed.find(']', open) - open - 2));
   for (std::string item; std::getline(list, item, ',');) weights.push_back(std::stod(item));
   ASSERT_EQ(weights.size(), 8u) << printed;
+  // Python prints the shortest text that reads back as the same double, so the
+  // replay's weights must equal it bit for bit (a build that fused a * b + c
+  // into an FMA would miss by an ulp here).
   const Results r = train_seed_blog(seed_example::program_updates);
-  for (int q = 0; q < 8; ++q) expect_relative(r.param(0, q), weights[q], "w" + std::to_string(q + 1));
+  for (int q = 0; q < 8; ++q) EXPECT_EQ(r.param(0, q), weights[q]) << "w" << q + 1;
 }
 #endif
 
