@@ -17,18 +17,18 @@ __global__ void math_compile_check_kernel(float* loss, const float* params, cons
   for (int q = 0; q < Net::num_params; ++q) net.p[q] = params[q];
   math::OptState<I, H, O, float> state;
   state.reset();
-  const math::Hyper<float> hp{0.5f,
-                              0.9f,
-                              0.9f,
-                              0.999f,
-                              1e-8f,
-                              0.0f,
-                              10,
-                              Optimizer::adam,
-                              Activation::tanh,
-                              Activation::sigmoid,
-                              Mode::online,
-                              true};
+  math::Hyper<float> hp;
+  hp.learning_rate = 0.5f;
+  hp.optimizer = Optimizer::adam;
+  hp.momentum = hp.adam_beta1 = 0.9f;
+  hp.adam_beta2 = 0.999f;
+  hp.adam_epsilon = 1e-8f;
+  hp.hidden_activation = Activation::tanh;
+  hp.output_activation = Activation::sigmoid;
+  hp.max_steps = 10;
+  hp.target_loss = 0.0f;
+  hp.train_biases = true;
+  hp.mode = Mode::online;
   const auto outcome =
       math::train_network<Math>(net, state, hp, xs, ts, samples, 1u, threadIdx.x, 0, math::NoCurve{});
   loss[threadIdx.x] = outcome.loss;

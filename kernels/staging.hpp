@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/train_bodies.hpp"
 #include "manynets/batch.hpp"
@@ -25,12 +26,15 @@ inline std::size_t align_up(std::size_t bytes) {
 }
 }  // namespace staging_detail
 
-// Byte offsets of a chunk of `count` networks (stride = count) in the input block.
+// Byte offsets of a chunk of `count` networks (stride = count) in the input block:
+// the initial parameters, then each hyperparameter's column in T (real ones) or
+// as the Batch stores it.
 template <class T>
 struct InputLayout {
-  std::size_t init_params = 0, learning_rate = 0, momentum = 0, adam_beta1 = 0, adam_beta2 = 0,
-              adam_epsilon = 0, target_loss = 0, max_steps = 0, optimizer = 0, hidden_activation = 0,
-              output_activation = 0, mode = 0, train_biases = 0, bytes = 0;
+  std::size_t init_params = 0, bytes = 0;
+#define MANYNETS_INPUT_OFFSET(name, type, default_value) std::size_t name = 0;
+  MANYNETS_HYPERPARAMETERS(MANYNETS_INPUT_OFFSET)
+#undef MANYNETS_INPUT_OFFSET
 
   InputLayout(int num_params, std::size_t count) {
     using staging_detail::align_up;
@@ -40,29 +44,22 @@ struct InputLayout {
       at = align_up(at + size);
     };
     place(init_params, sizeof(T) * count * static_cast<std::size_t>(num_params));
-    for (std::size_t* f : {&learning_rate, &momentum, &adam_beta1, &adam_beta2, &adam_epsilon, &target_loss})
-      place(*f, sizeof(T) * count);
-    place(max_steps, sizeof(std::int32_t) * count);
-    for (std::size_t* f : {&optimizer, &hidden_activation, &output_activation, &mode, &train_biases})
-      place(*f, count);
+#define MANYNETS_PLACE_INPUT(name, type, default_value) \
+  place(name, sizeof(in_number_type_t<stored_t<type>, T>) * count);
+    MANYNETS_HYPERPARAMETERS(MANYNETS_PLACE_INPUT)
+#undef MANYNETS_PLACE_INPUT
     bytes = at;
   }
 
   NetworkInputs<T> view(const void* block) const {
     const auto* b = static_cast<const unsigned char*>(block);
-    return {reinterpret_cast<const T*>(b + init_params),
-            reinterpret_cast<const T*>(b + learning_rate),
-            reinterpret_cast<const T*>(b + momentum),
-            reinterpret_cast<const T*>(b + adam_beta1),
-            reinterpret_cast<const T*>(b + adam_beta2),
-            reinterpret_cast<const T*>(b + adam_epsilon),
-            reinterpret_cast<const T*>(b + target_loss),
-            reinterpret_cast<const std::int32_t*>(b + max_steps),
-            reinterpret_cast<const Optimizer*>(b + optimizer),
-            reinterpret_cast<const Activation*>(b + hidden_activation),
-            reinterpret_cast<const Activation*>(b + output_activation),
-            reinterpret_cast<const Mode*>(b + mode),
-            reinterpret_cast<const std::uint8_t*>(b + train_biases)};
+    NetworkInputs<T> v;
+    v.init_params = reinterpret_cast<const T*>(b + init_params);
+#define MANYNETS_VIEW_INPUT(name, type, default_value) \
+  v.name = reinterpret_cast<const in_number_type_t<stored_t<type>, T>*>(b + name);
+    MANYNETS_HYPERPARAMETERS(MANYNETS_VIEW_INPUT)
+#undef MANYNETS_VIEW_INPUT
+    return v;
   }
 };
 
@@ -127,25 +124,14 @@ void pack_inputs(void* block, const Batch& batch, std::size_t first, std::size_t
     T* dst = params + static_cast<std::size_t>(q) * count;
     for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<T>(src[i]);
   }
-  auto convert = [&](std::size_t offset, const std::vector<double>& src) {
-    T* dst = reinterpret_cast<T*>(b + offset);
-    for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<T>(src[first + i]);
+  auto convert = [&](std::size_t offset, const auto& src) {
+    using Staged = in_number_type_t<typename std::decay_t<decltype(src)>::value_type, T>;
+    Staged* dst = reinterpret_cast<Staged*>(b + offset);
+    for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<Staged>(src[first + i]);
   };
-  convert(l.learning_rate, batch.learning_rate);
-  convert(l.momentum, batch.momentum);
-  convert(l.adam_beta1, batch.adam_beta1);
-  convert(l.adam_beta2, batch.adam_beta2);
-  convert(l.adam_epsilon, batch.adam_epsilon);
-  convert(l.target_loss, batch.target_loss);
-  auto copy = [&](std::size_t offset, const auto& src) {
-    if (count > 0) std::memcpy(b + offset, src.data() + first, count * sizeof(src[0]));
-  };
-  copy(l.max_steps, batch.max_steps);
-  copy(l.optimizer, batch.optimizer);
-  copy(l.hidden_activation, batch.hidden_activation);
-  copy(l.output_activation, batch.output_activation);
-  copy(l.mode, batch.mode);
-  copy(l.train_biases, batch.train_biases);
+#define MANYNETS_PACK_INPUT(name, type, default_value) convert(l.name, batch.name);
+  MANYNETS_HYPERPARAMETERS(MANYNETS_PACK_INPUT)
+#undef MANYNETS_PACK_INPUT
 }
 
 // Copies the output block of networks first .. first+count-1 into `results`

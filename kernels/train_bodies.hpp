@@ -20,22 +20,14 @@ namespace kernels {
 
 // ---- views of one launch's arrays (structure of arrays: row r of network i at [r * stride + i])
 
-// Per-network inputs: initial parameters and hyperparameters.
+// Per-network inputs: initial parameters and hyperparameters (real ones in T,
+// bool ones as 0 or 1).
 template <class T>
 struct NetworkInputs {
-  const T* init_params;    // (params, stride)
-  const T* learning_rate;  // (stride) each, from here on
-  const T* momentum;
-  const T* adam_beta1;
-  const T* adam_beta2;
-  const T* adam_epsilon;
-  const T* target_loss;
-  const std::int32_t* max_steps;
-  const Optimizer* optimizer;
-  const Activation* hidden_activation;
-  const Activation* output_activation;
-  const Mode* mode;
-  const std::uint8_t* train_biases;  // 0 or 1
+  const T* init_params;  // (params, stride); each hyperparameter (stride)
+#define MANYNETS_INPUT_COLUMN(name, type, default_value) const in_number_type_t<stored_t<type>, T>* name;
+  MANYNETS_HYPERPARAMETERS(MANYNETS_INPUT_COLUMN)
+#undef MANYNETS_INPUT_COLUMN
 };
 
 // Per-network results.
@@ -77,9 +69,12 @@ struct DatasetView {
 
 template <class T>
 MANYNETS_HD math::Hyper<T> load_hyper(const NetworkInputs<T>& in, std::size_t i) {
-  return {in.learning_rate[i],     in.momentum[i],          in.adam_beta1[i], in.adam_beta2[i],
-          in.adam_epsilon[i],      in.target_loss[i],       in.max_steps[i],  in.optimizer[i],
-          in.hidden_activation[i], in.output_activation[i], in.mode[i],       in.train_biases[i] != 0};
+  math::Hyper<T> hp;
+#define MANYNETS_LOAD_HYPERPARAMETER(name, type, default_value) \
+  hp.name = static_cast<in_number_type_t<type, T>>(in.name[i]);
+  MANYNETS_HYPERPARAMETERS(MANYNETS_LOAD_HYPERPARAMETER)
+#undef MANYNETS_LOAD_HYPERPARAMETER
+  return hp;
 }
 
 // The recorder math::train_network calls: slot t of network i at [t * stride + i].

@@ -15,20 +15,19 @@
 namespace manynets {
 namespace testing {
 
+// A network's hyperparameters in number type T, as the backends load them.
+template <class T>
+math::Hyper<T> hyper_of(const NetworkConfig& c) {
+  math::Hyper<T> hp;
+#define MANYNETS_HYPER_OF(name, type, default_value) hp.name = static_cast<in_number_type_t<type, T>>(c.name);
+  MANYNETS_HYPERPARAMETERS(MANYNETS_HYPER_OF)
+#undef MANYNETS_HYPER_OF
+  return hp;
+}
+
 template <class T>
 math::Hyper<T> hyper_of(const Batch& b, std::size_t i) {
-  return {static_cast<T>(b.learning_rate[i]),
-          static_cast<T>(b.momentum[i]),
-          static_cast<T>(b.adam_beta1[i]),
-          static_cast<T>(b.adam_beta2[i]),
-          static_cast<T>(b.adam_epsilon[i]),
-          static_cast<T>(b.target_loss[i]),
-          b.max_steps[i],
-          b.optimizer[i],
-          b.hidden_activation[i],
-          b.output_activation[i],
-          b.mode[i],
-          b.train_biases[i] != 0};
+  return hyper_of<T>(b.config(i));
 }
 
 template <class T, class Math = math::PreciseMath>

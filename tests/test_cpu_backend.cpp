@@ -26,6 +26,7 @@
 #include "manynets/validate.hpp"
 #include "random_batches.hpp"
 #include "host/backends/cpu/simd_math.hpp"
+#include "math_driver.hpp"
 #include "test_util.hpp"
 #include "validation_check.hpp"
 
@@ -605,8 +606,13 @@ TEST(CpuSimdMath, PackStepsEqualScalarStepsLaneByLaneForEveryActivationPair) {
         for (int q = 0; q < NetP::num_params; ++q) net_p.p[q] = P::load(params[q]);
         math::OptState<I, H, O, P> state_p;
         state_p.reset();
-        const math::Hyper<P> hp_p{P::load(lr), P(0.9f), P(0.9f), P(0.999f), P(1e-8f),   P(0.0f),
-                                  0,           opt,     f,       g,         Mode::full, true};
+        NetworkConfig c;
+        c.optimizer = opt;
+        c.hidden_activation = f;
+        c.output_activation = g;
+        c.max_steps = 0;
+        math::Hyper<P> hp_p = testing::hyper_of<P>(c);
+        hp_p.learning_rate = P::load(lr);
         P xs_p[S * I], ts_p[S * O];
         for (int i = 0; i < S * I; ++i) xs_p[i] = P(xs[i]);
         for (int k = 0; k < S * O; ++k) ts_p[k] = P(ts[k]);
@@ -628,7 +634,8 @@ TEST(CpuSimdMath, PackStepsEqualScalarStepsLaneByLaneForEveryActivationPair) {
           for (int q = 0; q < NetF::num_params; ++q) net.p[q] = params[q][l];
           math::OptState<I, H, O, float> state;
           state.reset();
-          const math::Hyper<float> hp{lr[l], 0.9f, 0.9f, 0.999f, 1e-8f, 0.0f, 0, opt, f, g, Mode::full, true};
+          math::Hyper<float> hp = testing::hyper_of<float>(c);
+          hp.learning_rate = lr[l];
           for (int step = 0; step < 3; ++step) {
             if (variant == 0) {
               float h[H], o[O];

@@ -11,6 +11,7 @@
 
 #include "manynets/detail/math.hpp"
 #include "manynets/shapes.hpp"
+#include "math_driver.hpp"
 
 namespace manynets {
 namespace {
@@ -150,8 +151,10 @@ TEST(MathActivations, FloatSlopesAreRoundedOnce) {
 }
 
 math::Hyper<double> sgd_hyper(double lr) {
-  return {lr,         0.9, 0.9, 0.999, 1e-8, 0.0, 1, Optimizer::sgd, Activation::sigmoid, Activation::sigmoid,
-          Mode::full, true};
+  NetworkConfig c;
+  c.learning_rate = lr;
+  c.max_steps = 1;
+  return testing::hyper_of<double>(c);
 }
 
 TEST(MathUpdate, SgdLeavesBiasesAloneWhenTheyAreNotTrained) {
@@ -401,8 +404,14 @@ void check_fused_sgd_step(std::mt19937& rng) {
         T x[I], t[O];
         for (int i = 0; i < I; ++i) x[i] = static_cast<T>(pr.xs[i]);
         for (int k = 0; k < O; ++k) t[k] = static_cast<T>(pr.ts[k]);
-        math::Hyper<T> hp{static_cast<T>(std::exp(log_lr(rng))), T(0), T(0.9), T(0.999), T(1e-8), T(0), 1,
-                          Optimizer::sgd, f, g, Mode::full, train_biases};
+        NetworkConfig c;
+        c.learning_rate = std::exp(log_lr(rng));
+        c.momentum = 0;
+        c.max_steps = 1;
+        c.hidden_activation = f;
+        c.output_activation = g;
+        c.train_biases = train_biases;
+        const math::Hyper<T> hp = testing::hyper_of<T>(c);
 
         Net unfused = net, grad;
         math::OptState<I, H, O, T> state;
@@ -441,8 +450,9 @@ TEST(MathFusedSgd, EqualsLossAndGradientThenUpdateForEveryShapeAndActivationPair
 }
 
 TEST(MathFusedSgd, TrainLoopChoosesItForOneSampleGradientsOnly) {
-  math::Hyper<float> hp{0.5f, 0.9f, 0.9f, 0.999f, 1e-8f, 0.0f, 1, Optimizer::sgd, Activation::sigmoid,
-                        Activation::sigmoid, Mode::full, true};
+  NetworkConfig c;
+  c.max_steps = 1;
+  math::Hyper<float> hp = testing::hyper_of<float>(c);
   EXPECT_TRUE(math::fuses_sgd_step(hp, 1));
   EXPECT_FALSE(math::fuses_sgd_step(hp, 4));  // a mean over samples needs the whole gradient
   hp.mode = Mode::online;
@@ -468,8 +478,14 @@ TEST(MathFusedSgd, WholeRunsEqualTheUnfusedPathInFloat) {
       math::Mlp<2, 3, 2, float> start;
       for (int q = 0; q < start.num_params; ++q) start.p[q] = static_cast<float>(pr.net.p[q]);
       std::vector<float> xs(pr.xs.begin(), pr.xs.end()), ts(pr.ts.begin(), pr.ts.end());
-      math::Hyper<float> hp{1.5f, 0.0f, 0.9f, 0.999f, 1e-8f, 1e-4f, 3000, Optimizer::sgd, Activation::tanh,
-                            Activation::sigmoid, mode, true};
+      NetworkConfig c;
+      c.learning_rate = 1.5;
+      c.momentum = 0;
+      c.target_loss = 1e-4;
+      c.max_steps = 3000;
+      c.hidden_activation = Activation::tanh;
+      c.mode = mode;
+      math::Hyper<float> hp = testing::hyper_of<float>(c);
       auto run = [&](Optimizer opt, std::vector<std::pair<int, double>>& slots, math::Mlp<2, 3, 2, float>& net) {
         net = start;
         hp.optimizer = opt;

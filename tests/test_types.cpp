@@ -127,35 +127,13 @@ TEST(TypesBatch, ConstructorSizesEveryArrayWithDefaults) {
     const Batch b(Shape{2, 3, 1}, n);
     EXPECT_EQ(b.size(), n);
     EXPECT_EQ(b.num_params(), 13);
-    EXPECT_EQ(b.learning_rate.size(), n);
-    EXPECT_EQ(b.optimizer.size(), n);
-    EXPECT_EQ(b.momentum.size(), n);
-    EXPECT_EQ(b.adam_beta1.size(), n);
-    EXPECT_EQ(b.adam_beta2.size(), n);
-    EXPECT_EQ(b.adam_epsilon.size(), n);
-    EXPECT_EQ(b.hidden_activation.size(), n);
-    EXPECT_EQ(b.output_activation.size(), n);
-    EXPECT_EQ(b.max_steps.size(), n);
-    EXPECT_EQ(b.target_loss.size(), n);
-    EXPECT_EQ(b.train_biases.size(), n);
-    EXPECT_EQ(b.mode.size(), n);
+    for_each_hyperparameter([&](const char* name, auto, auto column) { EXPECT_EQ((b.*column).size(), n) << name; });
     ASSERT_EQ(b.init_params.size(), 13 * n);
     for (double v : b.init_params) EXPECT_EQ(v, 0.0);
     const NetworkConfig d;
     for (std::size_t i = 0; i < n; ++i) {
       const NetworkConfig c = b.config(i);
-      EXPECT_EQ(c.learning_rate, d.learning_rate);
-      EXPECT_EQ(c.optimizer, d.optimizer);
-      EXPECT_EQ(c.momentum, d.momentum);
-      EXPECT_EQ(c.adam_beta1, d.adam_beta1);
-      EXPECT_EQ(c.adam_beta2, d.adam_beta2);
-      EXPECT_EQ(c.adam_epsilon, d.adam_epsilon);
-      EXPECT_EQ(c.hidden_activation, d.hidden_activation);
-      EXPECT_EQ(c.output_activation, d.output_activation);
-      EXPECT_EQ(c.max_steps, d.max_steps);
-      EXPECT_EQ(c.target_loss, d.target_loss);
-      EXPECT_EQ(c.train_biases, d.train_biases);
-      EXPECT_EQ(c.mode, d.mode);
+      for_each_hyperparameter([&](const char* name, auto field, auto) { EXPECT_EQ(c.*field, d.*field) << name; });
     }
     EXPECT_EQ(b.longest_run(), n ? d.max_steps : 0);
     EXPECT_NO_THROW(b.validate());
@@ -197,18 +175,8 @@ TEST(TypesBatch, SetConfigAndParamsRoundTripPerNetwork) {
   }
   for (std::size_t i = 0; i < n; ++i) {
     const NetworkConfig c = b.config(i);
-    EXPECT_EQ(c.learning_rate, configs[i].learning_rate);
-    EXPECT_EQ(c.optimizer, configs[i].optimizer);
-    EXPECT_EQ(c.momentum, configs[i].momentum);
-    EXPECT_EQ(c.adam_beta1, configs[i].adam_beta1);
-    EXPECT_EQ(c.adam_beta2, configs[i].adam_beta2);
-    EXPECT_EQ(c.adam_epsilon, configs[i].adam_epsilon);
-    EXPECT_EQ(c.hidden_activation, configs[i].hidden_activation);
-    EXPECT_EQ(c.output_activation, configs[i].output_activation);
-    EXPECT_EQ(c.max_steps, configs[i].max_steps);
-    EXPECT_EQ(c.target_loss, configs[i].target_loss);
-    EXPECT_EQ(c.train_biases, configs[i].train_biases);
-    EXPECT_EQ(c.mode, configs[i].mode);
+    for_each_hyperparameter(
+        [&](const char* name, auto field, auto) { EXPECT_EQ(c.*field, configs[i].*field) << name << " " << i; });
   }
   EXPECT_EQ(b.longest_run(), longest);
   EXPECT_NO_THROW(b.validate());

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "manynets/error.hpp"
 #include "manynets/number_text.hpp"
@@ -54,11 +56,15 @@ std::size_t meminfo_available() {
 }  // namespace
 
 std::size_t batch_memory_bytes(std::size_t networks, int params) {
-  // Per network: the Batch's hyperparameters (6 doubles, max_steps, 5 one-byte
-  // codes) and initial parameters; the plan's init, replicate and configuration
-  // index; the Results' parameters, loss, abs error, steps and status; the
-  // summary's per-row copies of loss and steps (~64 bytes over its tables).
-  const double batch = 6 * 8 + 4 + 5 + 8.0 * params;
+  // Per network: the Batch's hyperparameters and initial parameters; the plan's
+  // init, replicate and configuration index; the Results' parameters, loss, abs
+  // error, steps and status; the summary's per-row copies of loss and steps
+  // (~64 bytes over its tables).
+  double hyperparameters = 0;
+  for_each_hyperparameter([&](const char*, auto, auto column) {
+    hyperparameters += sizeof(typename std::remove_reference_t<decltype(std::declval<Batch&>().*column)>::value_type);
+  });
+  const double batch = hyperparameters + 8.0 * params;
   const double plan = 2 + 4 + 8;
   const double results = 8.0 * params + 8 + 8 + 4 + 1;
   const double summary = 64;
@@ -103,18 +109,7 @@ Batch::Batch(Shape shape, std::size_t n) : shape_(shape), n_(n) {
   if (shape.inputs < 1 || shape.hidden < 1 || shape.outputs < 1) {
     throw input_error("shape " + to_string(shape) + " has an empty layer; every size must be at least 1");
   }
-  learning_rate.resize(n);
-  optimizer.resize(n);
-  momentum.resize(n);
-  adam_beta1.resize(n);
-  adam_beta2.resize(n);
-  adam_epsilon.resize(n);
-  hidden_activation.resize(n);
-  output_activation.resize(n);
-  max_steps.resize(n);
-  target_loss.resize(n);
-  train_biases.resize(n);
-  mode.resize(n);
+  for_each_hyperparameter([&](const char*, auto, auto column) { (this->*column).resize(n); });
   set_config_all(NetworkConfig{});
   init_params.assign(static_cast<std::size_t>(num_params()) * n, 0.0);
 }
@@ -124,18 +119,9 @@ void Batch::set_config(std::size_t i, const NetworkConfig& c) {
     throw input_error("network index " + std::to_string(i) + " is out of range; the batch has " +
                       std::to_string(n_) + " networks");
   }
-  learning_rate[i] = c.learning_rate;
-  optimizer[i] = c.optimizer;
-  momentum[i] = c.momentum;
-  adam_beta1[i] = c.adam_beta1;
-  adam_beta2[i] = c.adam_beta2;
-  adam_epsilon[i] = c.adam_epsilon;
-  hidden_activation[i] = c.hidden_activation;
-  output_activation[i] = c.output_activation;
-  max_steps[i] = c.max_steps;
-  target_loss[i] = c.target_loss;
-  train_biases[i] = c.train_biases ? 1 : 0;
-  mode[i] = c.mode;
+  for_each_hyperparameter([&](const char*, auto field, auto column) {
+    (this->*column)[i] = static_cast<typename std::remove_reference_t<decltype(this->*column)>::value_type>(c.*field);
+  });
 }
 
 NetworkConfig Batch::config(std::size_t i) const {
@@ -144,18 +130,9 @@ NetworkConfig Batch::config(std::size_t i) const {
                       std::to_string(n_) + " networks");
   }
   NetworkConfig c;
-  c.learning_rate = learning_rate[i];
-  c.optimizer = optimizer[i];
-  c.momentum = momentum[i];
-  c.adam_beta1 = adam_beta1[i];
-  c.adam_beta2 = adam_beta2[i];
-  c.adam_epsilon = adam_epsilon[i];
-  c.hidden_activation = hidden_activation[i];
-  c.output_activation = output_activation[i];
-  c.max_steps = max_steps[i];
-  c.target_loss = target_loss[i];
-  c.train_biases = train_biases[i] != 0;
-  c.mode = mode[i];
+  for_each_hyperparameter([&](const char*, auto field, auto column) {
+    c.*field = static_cast<std::remove_reference_t<decltype(c.*field)>>((this->*column)[i]);
+  });
   return c;
 }
 
@@ -178,18 +155,7 @@ std::int32_t Batch::longest_run() const {
 }
 
 void Batch::validate() const {
-  check_size(learning_rate, n_, "learning_rate");
-  check_size(optimizer, n_, "optimizer");
-  check_size(momentum, n_, "momentum");
-  check_size(adam_beta1, n_, "adam_beta1");
-  check_size(adam_beta2, n_, "adam_beta2");
-  check_size(adam_epsilon, n_, "adam_epsilon");
-  check_size(hidden_activation, n_, "hidden_activation");
-  check_size(output_activation, n_, "output_activation");
-  check_size(max_steps, n_, "max_steps");
-  check_size(target_loss, n_, "target_loss");
-  check_size(train_biases, n_, "train_biases");
-  check_size(mode, n_, "mode");
+  for_each_hyperparameter([&](const char* name, auto, auto column) { check_size(this->*column, n_, name); });
   check_size(init_params, static_cast<std::size_t>(num_params()) * n_, "init_params");
 
   if (curve_every < 0) {

@@ -37,18 +37,7 @@ void copy_range(std::vector<T>& to, const std::vector<T>& from, std::size_t begi
 // Networks begin .. begin+n-1 of `b` as a batch of their own, with the same ids.
 Batch slice(const Batch& b, std::size_t begin, std::size_t n) {
   Batch out(b.shape(), n);
-  copy_range(out.learning_rate, b.learning_rate, begin, n);
-  copy_range(out.optimizer, b.optimizer, begin, n);
-  copy_range(out.momentum, b.momentum, begin, n);
-  copy_range(out.adam_beta1, b.adam_beta1, begin, n);
-  copy_range(out.adam_beta2, b.adam_beta2, begin, n);
-  copy_range(out.adam_epsilon, b.adam_epsilon, begin, n);
-  copy_range(out.hidden_activation, b.hidden_activation, begin, n);
-  copy_range(out.output_activation, b.output_activation, begin, n);
-  copy_range(out.max_steps, b.max_steps, begin, n);
-  copy_range(out.target_loss, b.target_loss, begin, n);
-  copy_range(out.train_biases, b.train_biases, begin, n);
-  copy_range(out.mode, b.mode, begin, n);
+  for_each_hyperparameter([&](const char*, auto, auto column) { copy_range(out.*column, b.*column, begin, n); });
   for (int p = 0; p < b.num_params(); ++p) {
     const std::size_t from = static_cast<std::size_t>(p) * b.size() + begin;
     std::copy(b.init_params.begin() + static_cast<std::ptrdiff_t>(from),
@@ -125,18 +114,7 @@ std::uint64_t plan_fingerprint(const SweepPlan& plan, const std::string& backend
     h.add_value(b.seed);
     h.add_value(b.rule);
     h.add_value(b.math_mode);
-    h.add_vector(b.learning_rate);
-    h.add_vector(b.optimizer);
-    h.add_vector(b.momentum);
-    h.add_vector(b.adam_beta1);
-    h.add_vector(b.adam_beta2);
-    h.add_vector(b.adam_epsilon);
-    h.add_vector(b.hidden_activation);
-    h.add_vector(b.output_activation);
-    h.add_vector(b.max_steps);
-    h.add_vector(b.target_loss);
-    h.add_vector(b.train_biases);
-    h.add_vector(b.mode);
+    for_each_hyperparameter([&](const char*, auto, auto column) { h.add_vector(b.*column); });
     h.add_vector(b.init_params);
     h.add_vector(g.data.x);
     h.add_vector(g.data.t);

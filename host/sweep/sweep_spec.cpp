@@ -647,20 +647,20 @@ SweepGroup make_group(const ConfigSpace& space, const NetworkConfig& base, std::
   Batch& b = g.batch;
   std::size_t i = 0;
   space.for_each_of_shape(s, [&](std::uint64_t c, const Config& cfg) {
+    // The workload's hyperparameters with the configuration's on top.
+    NetworkConfig config = base;
+    config.learning_rate = cfg.learning_rate;
+    config.optimizer = spec.optimizers[cfg.optimizer];
+    config.momentum = cfg.momentum;
+    config.hidden_activation = spec.hidden_activations[cfg.hidden];
+    config.output_activation = spec.output_activations[cfg.output];
+    config.max_steps = step_count(cfg.max_steps);
+    config.target_loss = cfg.target_loss;
+    config.train_biases = spec.train_biases[cfg.biases];
+    config.mode = spec.modes[cfg.mode];
     const std::size_t r = space.replicates(cfg);
     for (std::size_t k = 0; k < r; ++k, ++i) {
-      b.learning_rate[i] = cfg.learning_rate;
-      b.optimizer[i] = spec.optimizers[cfg.optimizer];
-      b.momentum[i] = cfg.momentum;
-      b.adam_beta1[i] = base.adam_beta1;
-      b.adam_beta2[i] = base.adam_beta2;
-      b.adam_epsilon[i] = base.adam_epsilon;
-      b.hidden_activation[i] = spec.hidden_activations[cfg.hidden];
-      b.output_activation[i] = spec.output_activations[cfg.output];
-      b.max_steps[i] = step_count(cfg.max_steps);
-      b.target_loss[i] = cfg.target_loss;
-      b.train_biases[i] = spec.train_biases[cfg.biases] ? 1 : 0;
-      b.mode[i] = spec.modes[cfg.mode];
+      b.set_config(i, config);
       g.init[i] = static_cast<std::uint16_t>(cfg.init);
       g.replicate[i] = static_cast<std::uint32_t>(k);
       g.configuration[i] = c;

@@ -7,25 +7,25 @@
 #include <cstdint>
 #include <vector>
 
+#include "manynets/hyperparameters.hpp"
 #include "manynets/limits.hpp"  // max_allowed_steps
 #include "manynets/types.hpp"
 
 namespace manynets {
 
-// One network's hyperparameters, for building a batch row by row.
+// One network's hyperparameters (hyperparameters.hpp), for building a batch row
+// by row:
+// - learning_rate: the step size of every optimizer;
+// - momentum: momentum's v = momentum * v + g; p -= lr * v;
+// - adam_beta1, adam_beta2, adam_epsilon: Adam's moment decays and denominator guard;
+// - max_steps, target_loss: stop after max_steps updates or once the loss is
+//   <= target_loss (0 only stops at an exact fit);
+// - train_biases: off keeps the biases at their initial values;
+// - mode: full-batch gradients or one sample per step (online).
 struct NetworkConfig {
-  double learning_rate = 0.5;
-  Optimizer optimizer = Optimizer::sgd;
-  double momentum = 0.9;       // momentum optimizer: v = momentum * v + g; p -= lr * v
-  double adam_beta1 = 0.9;     // Adam's first-moment decay
-  double adam_beta2 = 0.999;   // Adam's second-moment decay
-  double adam_epsilon = 1e-8;  // Adam's denominator guard
-  Activation hidden_activation = Activation::sigmoid;
-  Activation output_activation = Activation::sigmoid;
-  std::int32_t max_steps = 5000;
-  double target_loss = 0.0;  // stop when the loss is <= this; 0 only stops at an exact fit
-  bool train_biases = true;
-  Mode mode = Mode::full;
+#define MANYNETS_CONFIG_FIELD(name, type, default_value) type name = default_value;
+  MANYNETS_HYPERPARAMETERS(MANYNETS_CONFIG_FIELD)
+#undef MANYNETS_CONFIG_FIELD
 };
 
 class Batch {
@@ -54,19 +54,11 @@ class Batch {
   // range (negative or non-finite learning rate, momentum outside [0, 1), ...).
   void validate() const;
 
-  // Per-network hyperparameters, (n) each.
-  std::vector<double> learning_rate;
-  std::vector<Optimizer> optimizer;
-  std::vector<double> momentum;
-  std::vector<double> adam_beta1;
-  std::vector<double> adam_beta2;
-  std::vector<double> adam_epsilon;
-  std::vector<Activation> hidden_activation;
-  std::vector<Activation> output_activation;
-  std::vector<std::int32_t> max_steps;
-  std::vector<double> target_loss;
-  std::vector<std::uint8_t> train_biases;  // 0 or 1
-  std::vector<Mode> mode;
+  // Per-network hyperparameters, (n) each: learning_rate, optimizer, momentum, ...
+  // in the order of MANYNETS_HYPERPARAMETERS, bool ones as 0 or 1.
+#define MANYNETS_BATCH_COLUMN(name, type, default_value) std::vector<stored_t<type>> name;
+  MANYNETS_HYPERPARAMETERS(MANYNETS_BATCH_COLUMN)
+#undef MANYNETS_BATCH_COLUMN
 
   std::vector<double> init_params;  // (params, n)
 
@@ -81,5 +73,15 @@ class Batch {
   Shape shape_{};
   std::size_t n_ = 0;
 };
+
+// Calls f(name, &NetworkConfig::name, &Batch::name) for every hyperparameter, in
+// the table's order, so that code treating them all alike (copying, slicing,
+// hashing, checking sizes) names none of them.
+template <class F>
+void for_each_hyperparameter(F&& f) {
+#define MANYNETS_VISIT_HYPERPARAMETER(name, type, default_value) f(#name, &NetworkConfig::name, &Batch::name);
+  MANYNETS_HYPERPARAMETERS(MANYNETS_VISIT_HYPERPARAMETER)
+#undef MANYNETS_VISIT_HYPERPARAMETER
+}
 
 }  // namespace manynets

@@ -86,6 +86,15 @@ constexpr int kGenericKey = -1;
 
 // ---- one block
 
+// Lane l of a real hyperparameter; the others (codes, step budgets) are not kept
+// lane by lane: the codes are the block's kind, the budgets train_block's own.
+template <class P>
+void set_lane_if_real(P& lanes, int l, double value) {
+  simd::set_lane(lanes, l, static_cast<float>(value));
+}
+template <class C, class V>
+void set_lane_if_real(C&, int, V) {}
+
 // x, or the quiet NaN when x is a NaN. A diverged network's NaN has the sign
 // and payload of whichever operand carried it into the step that made it, and
 // the step's code (fused loop, masked loop, replay) and the order it gives
@@ -290,12 +299,9 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
       simd::set_lane(state.beta1_power, l, 1.0f);
       simd::set_lane(state.beta2_power, l, 1.0f);
     }
-    simd::set_lane(hp.learning_rate, l, static_cast<float>(b.learning_rate[i]));
-    simd::set_lane(hp.momentum, l, static_cast<float>(b.momentum[i]));
-    simd::set_lane(hp.adam_beta1, l, static_cast<float>(b.adam_beta1[i]));
-    simd::set_lane(hp.adam_beta2, l, static_cast<float>(b.adam_beta2[i]));
-    simd::set_lane(hp.adam_epsilon, l, static_cast<float>(b.adam_epsilon[i]));
-    simd::set_lane(hp.target_loss, l, static_cast<float>(b.target_loss[i]));
+#define MANYNETS_SET_LANE(name, type, default_value) set_lane_if_real(hp.name, l, b.name[i]);
+    MANYNETS_HYPERPARAMETERS(MANYNETS_SET_LANE)
+#undef MANYNETS_SET_LANE
     max_steps[l] = b.max_steps[i];
     start[l] = step;
     active_lane[l] = 1.0f;

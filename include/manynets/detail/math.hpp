@@ -11,6 +11,7 @@
 
 #include "manynets/detail/config.hpp"
 #include "manynets/detail/random.hpp"
+#include "manynets/hyperparameters.hpp"
 #include "manynets/types.hpp"
 
 namespace manynets {
@@ -107,21 +108,13 @@ struct Mlp {
   T p[num_params];
 };
 
-// A network's per-network hyperparameters in its number type.
+// A network's hyperparameters (hyperparameters.hpp) in its number type T: the
+// real ones as T, codes and counts as they are.
 template <class T>
 struct Hyper {
-  T learning_rate;
-  T momentum;
-  T adam_beta1;
-  T adam_beta2;
-  T adam_epsilon;
-  T target_loss;
-  std::int32_t max_steps;
-  Optimizer optimizer;
-  Activation hidden_activation;
-  Activation output_activation;
-  Mode mode;
-  bool train_biases;
+#define MANYNETS_HYPER_FIELD(name, type, default_value) in_number_type_t<type, T> name;
+  MANYNETS_HYPERPARAMETERS(MANYNETS_HYPER_FIELD)
+#undef MANYNETS_HYPER_FIELD
 };
 
 // Optimizer state: m is momentum's velocity or Adam's first moment, v Adam's
