@@ -23,6 +23,7 @@ __global__ void math_compile_check_kernel(float* loss, const float* params, cons
   hp.momentum = hp.adam_beta1 = 0.9f;
   hp.adam_beta2 = 0.999f;
   hp.adam_epsilon = 1e-8f;
+  hp.weight_decay = 1e-4f;
   hp.hidden_activation = Activation::tanh;
   hp.output_activation = Activation::sigmoid;
   hp.max_steps = 10;

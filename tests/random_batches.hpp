@@ -47,7 +47,8 @@ inline Dataset random_dataset(std::mt19937& rng, Shape shape, int samples) {
 }
 
 // Every activation pair and optimizer, full and online mode, biases trained or
-// not, random learning rates and starts; every third network stops at a loss
+// not, two networks in five with weight decay (0.01 or 0.1), random learning
+// rates and starts; every third network stops at a loss
 // of 0.02 (converged), every seventh has a learning rate that blows it up
 // (diverged), the rest run out of steps. Step budgets differ per network.
 inline Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::int32_t steps) {
@@ -66,6 +67,7 @@ inline Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::in
     c.mode = (i / 3) % 2 == 0 ? Mode::full : Mode::online;
     c.max_steps = budget(rng);
     c.target_loss = i % 3 == 0 ? 0.02 : 0.0;
+    c.weight_decay = i % 5 == 1 ? 0.01 : i % 5 == 3 ? 0.1 : 0.0;
     if (i % 7 == 6) {
       c.hidden_activation = c.output_activation = Activation::identity;
       c.optimizer = Optimizer::sgd;

@@ -250,7 +250,7 @@ TEST(BadInput, OutDirectoryNotWritableIsRefusedBeforeTraining) {
 TEST(BadInput, BatchTooLargeForMemorySaysHowLargeAndSuggestsChunks) {
   const std::string e =
       expect_refused("sweep --init uniform:1 --seeds 100000",
-                     "100000 networks need about 52.2 MB of memory, more than the 1 MB available",
+                     "100000 networks need about 53.4 MB of memory, more than the 1 MB available",
                      "MANYNETS_MEMORY_LIMIT=1000000");
   EXPECT_NE(e.find("split the sweep into chunks of at most about"), std::string::npos) << e;
   expect_refused("sweep", "MANYNETS_MEMORY_LIMIT", "MANYNETS_MEMORY_LIMIT=lots");

@@ -229,6 +229,23 @@ TEST(CliTrain, OptionsOverrideThePresetAndReachTheJson) {
   EXPECT_NE(j.at("params").at(0).get<double>(), 0.15);
 }
 
+TEST(CliTrain, WeightDecayReachesTheReportTheJsonAndTheWeights) {
+  const std::string run = "train --preset seed --steps 100 --train-biases on";
+  const nlohmann::json plain = parse_json(run_manynets(run + " --json"));
+  const nlohmann::json decayed = parse_json(run_manynets(run + " --weight-decay 0.05 --json"));
+  EXPECT_EQ(plain.at("weight_decay").get<double>(), 0.0);
+  EXPECT_EQ(decayed.at("weight_decay").get<double>(), 0.05);
+  // Decay pulls the weights toward zero; the biases only follow the data.
+  double plain_norm = 0, decayed_norm = 0;
+  for (int q = 0; q < 8; ++q) {
+    plain_norm += std::pow(plain.at("params").at(q).get<double>(), 2);
+    decayed_norm += std::pow(decayed.at("params").at(q).get<double>(), 2);
+  }
+  EXPECT_LT(decayed_norm, plain_norm);
+  EXPECT_NE(run_manynets(run + " --weight-decay 0.05").out.find("weight decay 0.05"), std::string::npos);
+  EXPECT_EQ(run_manynets(run).out.find("weight decay"), std::string::npos);
+}
+
 TEST(CliTrain, RandomInitialisationDependsOnTheRunSeedOnly) {
   const auto first =
       parse_json(run_manynets("train --preset seed --init uniform:1 --seed 3 --steps 1 --json"));
@@ -314,6 +331,10 @@ TEST(CliErrors, BadUsageGivesStatusTwoAndOneLine) {
   expect_usage_error("train --steps 99999999999", "--steps");
   expect_usage_error("train --seed -1", "--seed");
   expect_usage_error("train --target-loss -0.1", "--target-loss");
+  expect_usage_error("train --weight-decay -1e-4", "--weight-decay");
+  expect_usage_error("train --weight-decay 0.1,0.2", "manynets sweep");
+  expect_usage_error("sweep --weight-decay 0,-1", "--weight-decay");
+  expect_usage_error("train --preset seed --rule seed-blog --weight-decay 0.01", "weight decay");
   expect_usage_error("train --train-biases maybe", "on or off");
   expect_usage_error("train --optimizer rmsprop", "rmsprop");
   expect_usage_error("train --mode batch", "batch");
@@ -505,6 +526,14 @@ TEST(CliValidate, CpuPassesOnSeedAndXorSweeps) {
   expect_validate_json(xor_json, "cpu");
   EXPECT_EQ(xor_json.at("networks").get<int>(), 60);
   EXPECT_EQ(xor_json.at("compared_by_value").get<int>() + xor_json.at("compared_by_status").get<int>(), 60);
+}
+
+TEST(CliValidate, CpuPassesWithWeightDecayOnEveryOptimizer) {
+  const nlohmann::json j = parse_json(run_manynets(
+      "validate --backend cpu --preset xor --shape 2-2-1 --lr 0.5,2 --optimizer sgd,momentum,adam "
+      "--weight-decay 0,1e-3,0.05 --seeds 4 --steps 2000 --json"));
+  expect_validate_json(j, "cpu");
+  EXPECT_EQ(j.at("networks").get<int>(), 2 * 3 * 3 * 4);
 }
 
 // validate on every fast backend this build has and this machine can run (the

@@ -64,7 +64,8 @@ Results train_cpu(const Batch& batch, const Dataset& data, int threads = 0,
 using testing::random_dataset;
 
 // Neighbouring networks differ in activations, optimizer, trained biases, mode,
-// learning rate, step budget and target loss, so every block mixes them.
+// weight decay (two in five have some), learning rate, step budget and target
+// loss, so every block mixes them.
 Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::int32_t steps) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   std::uniform_real_distribution<double> log_lr(std::log(0.01), std::log(1.0));
@@ -80,6 +81,7 @@ Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::int32_t s
     c.mode = rng() % 2 == 0 ? Mode::full : Mode::online;
     c.max_steps = steps - static_cast<std::int32_t>(rng() % 7);
     c.target_loss = rng() % 3 == 0 ? 0.02 : 0.0;  // some stop early
+    c.weight_decay = i % 5 == 1 ? 0.01 : i % 5 == 3 ? 0.1 : 0.0;
     b.set_config(i, c);
     for (int q = 0; q < b.num_params(); ++q) b.param(i, q) = u(rng);
   }

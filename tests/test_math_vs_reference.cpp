@@ -32,7 +32,8 @@ using testing::kOptimizers;
 using testing::random_dataset;
 
 // A batch cycling through every activation pair and optimizer, with random
-// learning rates, biases trained or not, and random initial parameters.
+// learning rates, biases trained or not, weight decay in two networks of five,
+// and random initial parameters.
 Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::int32_t steps) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   std::uniform_real_distribution<double> log_lr(std::log(0.01), std::log(1.0));
@@ -45,6 +46,7 @@ Batch random_batch(std::mt19937& rng, Shape shape, std::size_t n, std::int32_t s
     c.learning_rate = std::exp(log_lr(rng));
     c.momentum = 0.5;
     c.train_biases = (i / 48) % 2 == 0;
+    c.weight_decay = i % 5 == 1 ? 0.01 : i % 5 == 3 ? 0.1 : 0.0;
     c.max_steps = steps;
     c.target_loss = 0.0;
     b.set_config(i, c);

@@ -594,6 +594,84 @@ TEST(Optimizers, TwoStepsFollowTheMomentumAndAdamFormulas) {
   for (int q = 0; q < s.num_params(); ++q) EXPECT_NEAR(r.param(0, q), p[q], 1e-14) << "adam " << q;
 }
 
+// ---- weight decay
+
+// Two steps of each optimizer from the gradient of loss + decay / 2 |W|^2: the
+// weights' gradients gain decay * w, the biases' do not.
+TEST(WeightDecay, TwoStepsOfEachOptimizerFollowTheGradientOfLossPlusHalfDecayTimesSquaredWeights) {
+  std::mt19937 rng(13);
+  const Shape s{2, 3, 2};
+  const int weights = s.hidden * s.inputs + s.outputs * s.hidden;
+  const Dataset d = random_dataset(s, 4, rng);
+  const std::vector<double> p0 = random_params(s, rng);
+  NetworkConfig c;
+  c.learning_rate = 0.1;
+  c.momentum = 0.7;
+  c.weight_decay = 0.05;
+  c.hidden_activation = Activation::tanh;
+  c.output_activation = Activation::sigmoid;
+  c.max_steps = 2;
+  c.train_biases = true;
+  const auto grad = [&](const std::vector<double>& p) {
+    std::vector<double> g = reference::gradient(s, p.data(), c.hidden_activation, c.output_activation, d);
+    for (int q = 0; q < weights; ++q) g[q] += c.weight_decay * p[q];
+    return g;
+  };
+  for (const Optimizer o : {Optimizer::sgd, Optimizer::momentum, Optimizer::adam}) {
+    c.optimizer = o;
+    std::vector<double> p = p0, m(p0.size(), 0.0), v(p0.size(), 0.0);
+    for (int t = 1; t <= 2; ++t) {
+      const std::vector<double> g = grad(p);
+      for (std::size_t q = 0; q < p.size(); ++q) {
+        if (o == Optimizer::sgd) {
+          p[q] -= c.learning_rate * g[q];
+        } else if (o == Optimizer::momentum) {
+          m[q] = c.momentum * m[q] + g[q];
+          p[q] -= c.learning_rate * m[q];
+        } else {
+          m[q] = c.adam_beta1 * m[q] + (1 - c.adam_beta1) * g[q];
+          v[q] = c.adam_beta2 * v[q] + (1 - c.adam_beta2) * g[q] * g[q];
+          const double m_hat = m[q] / (1 - std::pow(c.adam_beta1, t));
+          const double v_hat = v[q] / (1 - std::pow(c.adam_beta2, t));
+          p[q] -= c.learning_rate * m_hat / (std::sqrt(v_hat) + c.adam_epsilon);
+        }
+      }
+    }
+    const Results r = train(single(s, c, p0), d);
+    for (int q = 0; q < s.num_params(); ++q)
+      EXPECT_NEAR(r.param(0, q), p[q], 1e-14) << to_string(o) << " " << param_name(s, q);
+  }
+}
+
+// One sgd step with decay differs from one without by -lr * decay * w on each
+// weight, and not at all on the biases.
+TEST(WeightDecay, MovesTheWeightsTowardZeroAndLeavesTheBiasesAlone) {
+  NetworkConfig c = seed_config(1);
+  c.train_biases = true;
+  const Results plain = train(seed_batch(c), seed_dataset());
+  c.weight_decay = 0.2;
+  const Results decayed = train(seed_batch(c), seed_dataset());
+  const std::vector<double> p = seed_params();
+  for (int q = 0; q < 8; ++q) {
+    EXPECT_NEAR(decayed.param(0, q) - plain.param(0, q), -c.learning_rate * c.weight_decay * p[q], 1e-15)
+        << param_name(decayed.shape, q);
+  }
+  for (int q = 8; q < 12; ++q) EXPECT_EQ(decayed.param(0, q), plain.param(0, q)) << param_name(decayed.shape, q);
+  // The loss reported is the data's: the same parameters give the same loss with or without decay.
+  c.max_steps = 0;
+  EXPECT_EQ(train(seed_batch(c), seed_dataset()).loss[0],
+            reference::loss(Shape{2, 2, 2}, p.data(), Activation::sigmoid, Activation::sigmoid, seed_dataset()));
+}
+
+TEST(WeightDecay, IsRefusedUnderTheSeedProgramsRule) {
+  NetworkConfig c = seed_config(1);
+  c.train_biases = false;
+  c.weight_decay = 1e-3;
+  Batch b = seed_batch(c);
+  b.rule = Rule::seed_blog;
+  expect_input_error([&] { train(b, seed_dataset()); }, "weight decay");
+}
+
 TEST(Optimizers, FirstAdamStepMovesEveryParameterByLearningRateTimesSignOfGradient) {
   NetworkConfig c = seed_config(1);
   c.optimizer = Optimizer::adam;

@@ -191,6 +191,34 @@ TEST(SweepExpand, EmptyAxesTakeThePresetsValues) {
   EXPECT_TRUE(swept_hyperparameters(plan).empty());
 }
 
+TEST(SweepExpand, WeightDecayIsAnAxisLikeTheOthers) {
+  const SweepPlan plan = expand(spec_of({{"preset", "xor"}, {"lr", "0.5,1"}, {"weight-decay", "0,1e-4,0.01"}}));
+  const Batch& b = plan.groups[0].batch;
+  ASSERT_EQ(b.size(), 6u);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    EXPECT_EQ(b.learning_rate[i], i < 3 ? 0.5 : 1.0);
+    EXPECT_EQ(b.weight_decay[i], (std::vector<double>{0, 1e-4, 0.01}[i % 3]));
+  }
+  EXPECT_EQ(swept_hyperparameters(plan),
+            (std::vector<Hyperparameter>{Hyperparameter::learning_rate, Hyperparameter::weight_decay}));
+  EXPECT_EQ(hyperparameter_text(plan, 0, 1, Hyperparameter::weight_decay), "1e-04");
+  // Without it, no decay; a negative one is refused naming the option.
+  EXPECT_EQ(expand(spec_of({{"preset", "xor"}})).groups[0].batch.weight_decay[0], 0.0);
+  expect_input_error([] { spec_of({{"weight-decay", "0.1,-0.1"}}); }, {"--weight-decay", ">= 0"});
+  // A random sweep draws it from its range; the draws of the other axes are
+  // those of a sweep without it.
+  const std::map<std::string, std::string> texts = {{"preset", "xor"}, {"lr", "0.01:1:2:log"}, {"random", "200"}};
+  auto with_decay = texts;
+  with_decay["weight-decay"] = "1e-5:1e-2:2:log";
+  const SweepPlan plain = expand(spec_of(texts));
+  const SweepPlan decayed = expand(spec_of(with_decay));
+  EXPECT_EQ(decayed.groups[0].batch.learning_rate, plain.groups[0].batch.learning_rate);
+  for (double v : decayed.groups[0].batch.weight_decay) {
+    EXPECT_GE(v, 1e-5);
+    EXPECT_LE(v, 1e-2);
+  }
+}
+
 // ---- random expansion
 
 TEST(SweepExpand, RandomDrawsStayInTheirRangesAndLogRangesAreLogUniform) {

@@ -155,6 +155,7 @@ NetworkConfig random_config(std::mt19937& rng) {
   c.target_loss = unit(rng);
   c.train_biases = rng() % 2 == 0;
   c.mode = static_cast<Mode>(rng() % 2);
+  c.weight_decay = unit(rng);
   return c;
 }
 
@@ -222,6 +223,9 @@ TEST(TypesBatch, ValidateNamesTheBadNetworkAndValue) {
       {"steps huge", [](Batch& b, std::size_t i) { b.max_steps[i] = max_allowed_steps + 1; }, {"1000000001"}},
       {"target < 0", [](Batch& b, std::size_t i) { b.target_loss[i] = -1e-3; }, {"target loss", "-0.001"}},
       {"target nan", [&](Batch& b, std::size_t i) { b.target_loss[i] = nan; }, {"target loss", "nan"}},
+      {"decay < 0", [](Batch& b, std::size_t i) { b.weight_decay[i] = -1e-4; }, {"weight decay", "-1e-04"}},
+      {"decay nan", [&](Batch& b, std::size_t i) { b.weight_decay[i] = nan; }, {"weight decay", "nan"}},
+      {"decay inf", [&](Batch& b, std::size_t i) { b.weight_decay[i] = inf; }, {"weight decay", "inf"}},
       {"param nan", [&](Batch& b, std::size_t i) { b.param(i, 9) = nan; }, {"b1[1]", "nan", "finite"}},
       {"param inf", [&](Batch& b, std::size_t i) { b.param(i, 4) = -inf; }, {"w5", "-inf"}},
   };

@@ -15,6 +15,7 @@
 
 #include "manynets/detail/random.hpp"
 #include "manynets/error.hpp"
+#include "manynets/number_text.hpp"
 
 namespace manynets {
 namespace reference {
@@ -241,6 +242,14 @@ void adam_update(double* params, OptimizerState& state, const double* grad, int 
   }
 }
 
+// L2 weight decay: the gradient of (decay / 2) |W|^2 over the weights (not the
+// biases) joins the step's gradient. Without decay nothing is added, so the bits
+// are those of plain training.
+void add_weight_decay(double* grad, const Layout& l, const double* params, double decay) {
+  if (decay == 0) return;
+  for (int q = 0; q < l.num_weights(); ++q) grad[q] += decay * params[q];
+}
+
 void apply_update(double* params, OptimizerState& state, const double* grad, const Batch& batch,
                   std::size_t i) {
   const Layout l(batch.shape());
@@ -303,6 +312,11 @@ void check_rule(const Batch& batch) {
       throw input_error("rule seed-blog never trains the biases, as the seed program did not; network " +
                         std::to_string(i) + " has them trained (use --train-biases off, or rule backprop)");
     }
+    if (batch.weight_decay[i] != 0) {
+      throw input_error("rule seed-blog has no weight decay, as the seed program had none; network " +
+                        std::to_string(i) + " has " + number_text(batch.weight_decay[i]) +
+                        " (use --weight-decay 0, or rule backprop)");
+    }
   }
 }
 
@@ -354,6 +368,7 @@ void train_network(Results& results, const Batch& batch, const Dataset& data, st
         add_sample_direction(direction.data(), pass, batch.rule, l, params.data(), f, g, data, s, weight);
       }
     }
+    add_weight_decay(direction.data(), l, params.data(), batch.weight_decay[i]);
     apply_update(params.data(), state, direction.data(), batch, i);
   }
 }

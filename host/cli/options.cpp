@@ -108,6 +108,9 @@ void add_network_options(CLI::App& app, NetworkOptions& o) {
   add(o.learning_rate, "--lr", "learning rate (default: the preset's; 0.5 for --data)", "X");
   add(o.optimizer, "--optimizer", "sgd, momentum or adam", "NAME");
   add(o.momentum, "--momentum", "momentum coefficient in [0, 1) for --optimizer momentum", "X");
+  add(o.weight_decay, "--weight-decay",
+      "L2 weight decay >= 0: each step's gradient of a weight w gains X * w; biases have none (default 0)",
+      "X");
   add(o.hidden_activation, "--hidden-activation", "sigmoid, tanh, relu or identity", "A");
   add(o.output_activation, "--output-activation", "sigmoid, tanh, relu or identity", "A");
   add(o.init, "--init", "initial parameters: seed, uniform:A, normal:S or xavier", "SPEC");
@@ -178,6 +181,13 @@ TrainSpec make_train_spec(const NetworkOptions& o) {
     c.momentum = parse_number("--momentum", o.momentum.value);
     if (c.momentum < 0 || c.momentum >= 1) {
       throw input_error("--momentum must be in [0, 1), got " + o.momentum.value + "; 0.9 is usual");
+    }
+  }
+  if (o.weight_decay.given()) {
+    c.weight_decay = parse_number("--weight-decay", o.weight_decay.value);
+    if (c.weight_decay < 0) {
+      throw input_error("--weight-decay must be >= 0, got " + o.weight_decay.value +
+                        "; give 0 for none, or e.g. 1e-4");
     }
   }
   if (o.hidden_activation.given()) {

@@ -197,6 +197,7 @@ std::string reproduce_command(const SweepPlan& plan, const BestNetwork& best) {
   line += s.data_path.empty() ? "--preset " + s.preset : "--data '" + s.data_path + "'";
   line += " --shape " + hp["shape"] + " --lr " + hp["learning_rate"] + " --optimizer " + hp["optimizer"];
   if (hp["optimizer"] == "momentum") line += " --momentum " + hp["momentum"];
+  if (hp["weight_decay"] != "0") line += " --weight-decay " + hp["weight_decay"];
   line += " --hidden-activation " + hp["hidden_activation"] + " --output-activation " +
           hp["output_activation"] + " --init " + hp["init"] + " --steps " + hp["max_steps"] +
           " --target-loss " + hp["target_loss"] + " --train-biases " + hp["train_biases"] + " --mode " +
@@ -222,6 +223,7 @@ void print_report(const SweepJob& job, const SweepPlan& plan, const SweepSummary
       if (std::find(swept.begin(), swept.end(), hp) != swept.end() || hp == Hyperparameter::shape) continue;
       if (hp == Hyperparameter::momentum && plan.groups[0].batch.optimizer[0] != Optimizer::momentum)
         continue;
+      if (hp == Hyperparameter::weight_decay && plan.groups[0].batch.weight_decay[0] == 0) continue;
       fixed += (fixed.empty() ? "" : ", ") + std::string(to_string(hp)) + " " +
                hyperparameter_text(plan, 0, 0, hp);
     }
@@ -316,6 +318,7 @@ std::map<std::string, std::string> sweep_option_texts(const NetworkOptions& o,
       {"shape", &o.shape},
       {"lr", &o.learning_rate},
       {"momentum", &o.momentum},
+      {"weight-decay", &o.weight_decay},
       {"optimizer", &o.optimizer},
       {"hidden-activation", &o.hidden_activation},
       {"output-activation", &o.output_activation},

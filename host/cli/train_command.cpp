@@ -130,7 +130,9 @@ void print_report(const TrainSpec& spec, const std::string& backend, const Resul
   std::cout << spec.source << (spec.description.empty() ? "" : ": " + spec.description) << "\n";
   std::cout << "  shape " << to_string(spec.shape) << ", " << to_string(c.hidden_activation) << " hidden, "
             << to_string(c.output_activation) << " output, " << optimizer_text(c) << ", learning rate "
-            << number_text(c.learning_rate) << ", rule " << to_string(spec.rule) << ", backend " << backend
+            << number_text(c.learning_rate)
+            << (c.weight_decay != 0 ? ", weight decay " + number_text(c.weight_decay) : std::string())
+            << ", rule " << to_string(spec.rule) << ", backend " << backend
             << "\n";
   std::cout << "  init " << to_string(spec.init) << ", run seed " << spec.seed << ", up to " << c.max_steps
             << " steps, target loss " << number_text(c.target_loss) << ", biases "
@@ -213,6 +215,7 @@ void print_json(const TrainSpec& spec, const std::string& backend, const Results
   j["rule"] = to_string(spec.rule);
   j["learning_rate"] = c.learning_rate;
   j["optimizer"] = to_string(c.optimizer);
+  j["weight_decay"] = c.weight_decay;
   j["hidden_activation"] = to_string(c.hidden_activation);
   j["output_activation"] = to_string(c.output_activation);
   j["init"] = to_string(spec.init);

@@ -206,6 +206,8 @@ void fill_runs_csv(AtomicFile& f, const SweepPlan& plan, const SweepResults& res
       *p++ = ',';
       p = format_number(p, b.momentum[i]);
       *p++ = ',';
+      p = format_number(p, b.weight_decay[i]);
+      *p++ = ',';
       p = put(p, to_string(b.optimizer[i]));
       *p++ = ',';
       p = put(p, to_string(b.hidden_activation[i]));

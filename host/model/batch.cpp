@@ -194,6 +194,10 @@ void Batch::validate() const {
       throw input_error(net() + "Adam epsilon " + number_text(adam_epsilon[i]) +
                         " must be finite and > 0; use e.g. 1e-8");
     }
+    if (!std::isfinite(weight_decay[i]) || weight_decay[i] < 0) {
+      throw input_error(net() + "weight decay " + number_text(weight_decay[i]) +
+                        " must be finite and >= 0; use 0 for none, or e.g. 1e-4");
+    }
     for (Activation a : {hidden_activation[i], output_activation[i]}) {
       if (static_cast<unsigned>(a) > static_cast<unsigned>(Activation::identity)) {
         throw input_error(net() + "activation code " + std::to_string(static_cast<unsigned>(a)) +

@@ -28,6 +28,8 @@ const NumberAxis* numeric_axis(const SweepSpec& spec, Hyperparameter h) {
       return &spec.learning_rate;
     case Hyperparameter::momentum:
       return &spec.momentum;
+    case Hyperparameter::weight_decay:
+      return &spec.weight_decay;
     case Hyperparameter::max_steps:
       return &spec.max_steps;
     case Hyperparameter::target_loss:
@@ -124,6 +126,7 @@ const char* to_string(Hyperparameter h) {
   static const char* const names[hyperparameter_count] = {"shape",
                                                           "learning_rate",
                                                           "momentum",
+                                                          "weight_decay",
                                                           "optimizer",
                                                           "hidden_activation",
                                                           "output_activation",
@@ -138,7 +141,7 @@ const char* to_string(Hyperparameter h) {
 
 bool is_numeric(Hyperparameter h) {
   return h == Hyperparameter::learning_rate || h == Hyperparameter::momentum ||
-         h == Hyperparameter::max_steps || h == Hyperparameter::target_loss;
+         h == Hyperparameter::weight_decay || h == Hyperparameter::max_steps || h == Hyperparameter::target_loss;
 }
 
 double hyperparameter_number(const SweepPlan& plan, std::size_t g, std::size_t i, Hyperparameter h) {
@@ -148,6 +151,8 @@ double hyperparameter_number(const SweepPlan& plan, std::size_t g, std::size_t i
       return b.learning_rate[i];
     case Hyperparameter::momentum:
       return b.momentum[i];
+    case Hyperparameter::weight_decay:
+      return b.weight_decay[i];
     case Hyperparameter::max_steps:
       return b.max_steps[i];
     case Hyperparameter::target_loss:
@@ -189,6 +194,7 @@ std::vector<Hyperparameter> swept_hyperparameters(const SweepPlan& plan) {
     out.push_back(Hyperparameter::shape);
   if (s.learning_rate.varies(random)) out.push_back(Hyperparameter::learning_rate);
   if (s.momentum.varies(random)) out.push_back(Hyperparameter::momentum);
+  if (s.weight_decay.varies(random)) out.push_back(Hyperparameter::weight_decay);
   if (distinct_by(s.optimizers, name) > 1) out.push_back(Hyperparameter::optimizer);
   if (distinct_by(s.hidden_activations, name) > 1) out.push_back(Hyperparameter::hidden_activation);
   if (distinct_by(s.output_activations, name) > 1) out.push_back(Hyperparameter::output_activation);

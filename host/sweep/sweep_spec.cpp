@@ -109,7 +109,7 @@ std::size_t distinct_count(const std::vector<T>& values) {
 // One configuration: a value (or index into its list) for every axis.
 struct Config {
   std::uint32_t shape = 0, optimizer = 0, hidden = 0, output = 0, init = 0, biases = 0, mode = 0;
-  double learning_rate = 0, momentum = 0, max_steps = 0, target_loss = 0;
+  double learning_rate = 0, momentum = 0, max_steps = 0, target_loss = 0, weight_decay = 0;
 };
 
 // Axis order of the grid (and the index of each axis' random draws).
@@ -125,6 +125,7 @@ enum Axis : std::uint32_t {
   ax_target,
   ax_biases,
   ax_mode,
+  ax_weight_decay,  // last, so that the draws of the axes before it stay as they were
   axis_count
 };
 
@@ -265,6 +266,7 @@ const std::vector<std::string>& sweep_spec_keys() {
                                                 "shape",
                                                 "lr",
                                                 "momentum",
+                                                "weight-decay",
                                                 "optimizer",
                                                 "hidden-activation",
                                                 "output-activation",
@@ -305,6 +307,10 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
   if (get("momentum", t)) {
     spec.momentum = parse_number_axis("momentum", t);
     check_axis("momentum", t, spec.momentum, 0, 1, true, "momentum must be in [0, 1)");
+  }
+  if (get("weight-decay", t)) {
+    spec.weight_decay = parse_number_axis("weight-decay", t);
+    check_axis("weight-decay", t, spec.weight_decay, 0, HUGE_VAL, false, "weight decays must be >= 0");
   }
   if (get("steps", t)) {
     spec.max_steps = parse_number_axis("steps", t);
@@ -479,6 +485,7 @@ void check_shapes_distinct(const std::vector<Shape>& shapes) {
 void fill_empty_axes(SweepSpec& spec, const NetworkConfig& base, const InitSpec& base_init) {
   if (spec.learning_rate.empty()) spec.learning_rate = NumberAxis::single(base.learning_rate);
   if (spec.momentum.empty()) spec.momentum = NumberAxis::single(base.momentum);
+  if (spec.weight_decay.empty()) spec.weight_decay = NumberAxis::single(base.weight_decay);
   if (spec.max_steps.empty()) spec.max_steps = NumberAxis::single(base.max_steps);
   if (spec.target_loss.empty()) spec.target_loss = NumberAxis::single(base.target_loss);
   if (spec.optimizers.empty()) spec.optimizers = {base.optimizer};
@@ -525,7 +532,8 @@ class ConfigSpace {
                spec.max_steps.values.size(),
                spec.target_loss.values.size(),
                spec.train_biases.size(),
-               spec.modes.size()} {
+               spec.modes.size(),
+               spec.weight_decay.values.size()} {
     if (spec.random > 0) {
       count_ = spec.random;
       return;
@@ -580,6 +588,7 @@ class ConfigSpace {
     cfg.target_loss = spec_.target_loss.values[idx[ax_target]];
     cfg.biases = idx[ax_biases];
     cfg.mode = idx[ax_mode];
+    cfg.weight_decay = spec_.weight_decay.values[idx[ax_weight_decay]];
     return cfg;
   }
 
@@ -605,6 +614,7 @@ class ConfigSpace {
     cfg.target_loss = spec_.target_loss.draw(u[ax_target]);
     cfg.biases = pick(ax_biases, sizes_[ax_biases]);
     cfg.mode = pick(ax_mode, sizes_[ax_mode]);
+    cfg.weight_decay = spec_.weight_decay.draw(u[ax_weight_decay]);
     return cfg;
   }
 
@@ -652,6 +662,7 @@ SweepGroup make_group(const ConfigSpace& space, const NetworkConfig& base, std::
     config.learning_rate = cfg.learning_rate;
     config.optimizer = spec.optimizers[cfg.optimizer];
     config.momentum = cfg.momentum;
+    config.weight_decay = cfg.weight_decay;
     config.hidden_activation = spec.hidden_activations[cfg.hidden];
     config.output_activation = spec.output_activations[cfg.output];
     config.max_steps = step_count(cfg.max_steps);

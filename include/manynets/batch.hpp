@@ -18,6 +18,8 @@ namespace manynets {
 // - learning_rate: the step size of every optimizer;
 // - momentum: momentum's v = momentum * v + g; p -= lr * v;
 // - adam_beta1, adam_beta2, adam_epsilon: Adam's moment decays and denominator guard;
+// - weight_decay: L2 on the weights, not the biases: each step's gradient of a
+//   weight w gains weight_decay * w (the loss reported stays the data's loss);
 // - max_steps, target_loss: stop after max_steps updates or once the loss is
 //   <= target_loss (0 only stops at an exact fit);
 // - train_biases: off keeps the biases at their initial values;

@@ -19,6 +19,7 @@
   X(adam_beta1, double, 0.9)                        \
   X(adam_beta2, double, 0.999)                      \
   X(adam_epsilon, double, 1e-8)                     \
+  X(weight_decay, double, 0.0)                      \
   X(hidden_activation, Activation, Activation::sigmoid) \
   X(output_activation, Activation, Activation::sigmoid) \
   X(max_steps, std::int32_t, 5000)                  \

@@ -18,6 +18,7 @@ enum class Hyperparameter : std::uint8_t {
   shape,
   learning_rate,
   momentum,
+  weight_decay,
   optimizer,
   hidden_activation,
   output_activation,
@@ -27,7 +28,7 @@ enum class Hyperparameter : std::uint8_t {
   train_biases,
   mode,
 };
-constexpr int hyperparameter_count = 11;
+constexpr int hyperparameter_count = 12;
 const char* to_string(Hyperparameter h);  // "learning_rate", as runs.csv heads its column
 bool is_numeric(Hyperparameter h);
 

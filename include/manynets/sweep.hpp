@@ -54,7 +54,7 @@ struct SweepSpec {
   std::string data_path;  // CSV dataset (needs shapes)
   std::vector<Shape> shapes;
 
-  NumberAxis learning_rate, momentum, max_steps, target_loss;
+  NumberAxis learning_rate, momentum, weight_decay, max_steps, target_loss;
   std::vector<Optimizer> optimizers;
   std::vector<Activation> hidden_activations, output_activations;
   std::vector<InitSpec> inits;
@@ -103,7 +103,7 @@ struct SweepPlan {
 
 // Resolves the spec against its preset or dataset and expands it: the grid in the
 // order shape, lr, momentum, optimizer, hidden, output activation, init, steps,
-// target loss, biases, mode, replicate (the last varies fastest), or N random
+// target loss, biases, mode, weight decay, replicate (the last varies fastest), or N random
 // draws grouped by shape. Initial parameters come from initialize() keyed by
 // (spec.seed, id). Throws an invalid_input Error for a spec that cannot run.
 SweepPlan expand(const SweepSpec& spec);

@@ -51,37 +51,42 @@ constexpr std::int32_t kCheckEvery = 256;
 // ---- grouping networks into uniform blocks
 
 // What every network of a block shares; the rest (learning rate, momentum, Adam
-// constants, target loss, step budget, parameters) varies lane by lane.
+// constants, weight decay, target loss, step budget, parameters) varies lane by
+// lane. Whether a network decays its weights is shared, so that blocks without
+// decay keep plain gradient descent's fused step.
 struct Kind {
   Activation hidden;
   Activation output;
   Optimizer optimizer;
   bool online;
   bool train_biases;
+  bool decays;
 };
 
-constexpr int kNumKinds = 4 * 4 * 3 * 2 * 2;
+constexpr int kNumKinds = 4 * 4 * 3 * 2 * 2 * 2;
 
 constexpr int kind_key(const Kind& k) {
-  return (((static_cast<int>(k.hidden) * 4 + static_cast<int>(k.output)) * 3 +
-           static_cast<int>(k.optimizer)) *
-              2 +
-          (k.online ? 1 : 0)) *
-             2 +
-         (k.train_biases ? 1 : 0);
+  int key = static_cast<int>(k.hidden);
+  key = key * 4 + static_cast<int>(k.output);
+  key = key * 3 + static_cast<int>(k.optimizer);
+  key = key * 2 + (k.online ? 1 : 0);
+  key = key * 2 + (k.train_biases ? 1 : 0);
+  return key * 2 + (k.decays ? 1 : 0);
 }
 
 constexpr Kind kind_of_key(int key) {
-  return Kind{static_cast<Activation>(key / 48), static_cast<Activation>(key / 12 % 4),
-              static_cast<Optimizer>(key / 4 % 3), key / 2 % 2 == 1, key % 2 == 1};
+  return Kind{static_cast<Activation>(key / 96),     static_cast<Activation>(key / 24 % 4),
+              static_cast<Optimizer>(key / 8 % 3), key / 4 % 2 == 1,
+              key / 2 % 2 == 1,                      key % 2 == 1};
 }
+static_assert(kind_key(kind_of_key(kNumKinds - 1)) == kNumKinds - 1, "kind keys round-trip");
 
 // Kinds compiled with their choices as constants (the worked example's sweep and
 // its trained-bias variant); every other kind runs the generic block, which reads
 // them at run time.
-constexpr int kSeedKey = kind_key({Activation::sigmoid, Activation::sigmoid, Optimizer::sgd, false, false});
+constexpr int kSeedKey = kind_key({Activation::sigmoid, Activation::sigmoid, Optimizer::sgd, false, false, false});
 constexpr int kSeedBiasKey =
-    kind_key({Activation::sigmoid, Activation::sigmoid, Optimizer::sgd, false, true});
+    kind_key({Activation::sigmoid, Activation::sigmoid, Optimizer::sgd, false, true, false});
 constexpr int kGenericKey = -1;
 
 // ---- one block
@@ -198,7 +203,7 @@ __attribute__((noinline)) std::int32_t fused_steps_until_event(
     P h[H], o[O];
     math::forward<Math>(net, x, f, g, h, o);
     const P loss = math::sample_loss<O>(o, t);
-    if (loss_stays_finite ? simd::any(!(loss > target_loss) & active)
+    if (loss_stays_finite ? simd::any((!(loss > target_loss)) & active)
                           : simd::any(loss_stops(loss, target_loss) & active))
       break;
     math::sgd_backward_update(net, x, t, h, o, f, g, learning_rate, train_biases);
@@ -598,7 +603,7 @@ template <class Math, int I, int H, int O>
 BlockRunner block_runner_for(int key, int samples) {
   const Kind k = kind_of_key(key);
   // The same choice as math::fuses_sgd_step (k.online already means samples > 1).
-  const bool fused = k.optimizer == Optimizer::sgd && (samples == 1 || k.online);
+  const bool fused = k.optimizer == Optimizer::sgd && !k.decays && (samples == 1 || k.online);
   if (key == kSeedKey)
     return fused ? block_runner<Math, I, H, O, kSeedKey, true>()
                  : block_runner<Math, I, H, O, kSeedKey, false>();
@@ -643,12 +648,12 @@ class CpuBackend : public Backend {
                    std::size_t end) const {
     const Batch& b = *c.batch;
     // Group the chunk's networks by kind, keeping batch order within a kind.
-    std::vector<std::uint8_t> keys(end - begin);
+    std::vector<std::uint16_t> keys(end - begin);
     std::array<std::size_t, kNumKinds + 1> start{};
     for (std::size_t i = begin; i < end; ++i) {
       const Kind k{b.hidden_activation[i], b.output_activation[i], b.optimizer[i],
-                   b.mode[i] == Mode::online && c.samples > 1, b.train_biases[i] != 0};
-      keys[i - begin] = static_cast<std::uint8_t>(kind_key(k));
+                   b.mode[i] == Mode::online && c.samples > 1, b.train_biases[i] != 0, b.weight_decay[i] != 0};
+      keys[i - begin] = static_cast<std::uint16_t>(kind_key(k));
       ++start[keys[i - begin] + 1];
     }
     for (int key = 0; key < kNumKinds; ++key) start[key + 1] += start[key];

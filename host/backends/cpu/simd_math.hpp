@@ -384,6 +384,7 @@ struct NumberOps<simd::Pack<K>> {
   static P abs(const P& d) {
     return simd::map(d, [](const simd::Vec& a) { return xsimd::abs(a); });
   }
+  static bool any_nonzero(const P& x) { return simd::any((x < P(0.0f)) | (x > P(0.0f))); }
   static P fma(const P& a, const P& b, const P& c) {
     P r;
     for (int k = 0; k < K; ++k) r.v[k] = simd::fused_multiply_add(a.v[k], b.v[k], c.v[k]);

@@ -154,6 +154,8 @@ struct NumberOps {
   // 1 where y > 0, else 0: relu's slope from its output.
   MANYNETS_HD static T positive_indicator(T y) { return y > T(0) ? T(1) : T(0); }
   MANYNETS_HD static T abs(T d) { return d < T(0) ? -d : d; }
+  // Whether x is nonzero (in some lane, for a SIMD type).
+  MANYNETS_HD static bool any_nonzero(T x) { return x != T(0); }
   // a * b + c and c - a * b, each rounded once.
   MANYNETS_HD static T fma(T a, T b, T c) {
     using std::fma;
@@ -374,11 +376,12 @@ MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> loss_and_gradient(const Mlp<I, H, O, T>
 // ---- plain gradient descent on one sample, fused
 
 // Whether train_network takes a step's gradient from one sample and applies it
-// by plain gradient descent: then sgd_backward_update can replace
+// by plain gradient descent without weight decay: then sgd_backward_update can replace
 // loss_and_gradient + update.
 template <class T>
 MANYNETS_HD inline bool fuses_sgd_step(const Hyper<T>& hp, int samples) {
-  return hp.optimizer == Optimizer::sgd && (samples == 1 || (hp.mode == Mode::online && samples > 1));
+  return hp.optimizer == Optimizer::sgd && !NumberOps<T>::any_nonzero(hp.weight_decay) &&
+         (samples == 1 || (hp.mode == Mode::online && samples > 1));
 }
 
 // One plain gradient descent step on one sample's loss, given the sample's
@@ -424,7 +427,9 @@ MANYNETS_HD MANYNETS_MATH_INLINE void sgd_backward_update(Mlp<I, H, O, T>& net, 
 // ---- optimizer update
 
 // One update of every trained parameter from the gradient; biases stay as they
-// are when the network does not train them.
+// are when the network does not train them. Weight decay adds weight_decay * w
+// to each weight's gradient (L2 on the weights, not the biases); a network
+// without it skips that product, so its bits are those of plain training.
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, H, O, T>& grad,
                                              OptState<I, H, O, T>& state, const Hyper<T>& hp) {
@@ -432,18 +437,22 @@ MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, 
   // The loops run to the compile-time parameter count and skip the untrained
   // tail, so they unroll and a SIMD type's parameters stay in registers.
   const int trained = hp.train_biases ? Net::num_params : Net::num_weights;
+  const bool decays = NumberOps<T>::any_nonzero(hp.weight_decay);
+  auto gradient = [&](int q) {
+    return decays && q < Net::num_weights ? NumberOps<T>::fma(hp.weight_decay, net.p[q], grad.p[q]) : grad.p[q];
+  };
   switch (hp.optimizer) {
     case Optimizer::sgd:
       MANYNETS_UNROLL
       for (int q = 0; q < Net::num_params; ++q) {
-        if (q < trained) net.p[q] = NumberOps<T>::fnma(hp.learning_rate, grad.p[q], net.p[q]);
+        if (q < trained) net.p[q] = NumberOps<T>::fnma(hp.learning_rate, gradient(q), net.p[q]);
       }
       break;
     case Optimizer::momentum:
       MANYNETS_UNROLL
       for (int q = 0; q < Net::num_params; ++q) {
         if (q >= trained) continue;
-        state.m[q] = NumberOps<T>::fma(hp.momentum, state.m[q], grad.p[q]);
+        state.m[q] = NumberOps<T>::fma(hp.momentum, state.m[q], gradient(q));
         net.p[q] = NumberOps<T>::fnma(hp.learning_rate, state.m[q], net.p[q]);
       }
       break;
@@ -456,8 +465,9 @@ MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, 
       MANYNETS_UNROLL
       for (int q = 0; q < Net::num_params; ++q) {
         if (q >= trained) continue;
-        state.m[q] = hp.adam_beta1 * state.m[q] + (T(1) - hp.adam_beta1) * grad.p[q];
-        state.v[q] = hp.adam_beta2 * state.v[q] + (T(1) - hp.adam_beta2) * grad.p[q] * grad.p[q];
+        const T g = gradient(q);
+        state.m[q] = hp.adam_beta1 * state.m[q] + (T(1) - hp.adam_beta1) * g;
+        state.v[q] = hp.adam_beta2 * state.v[q] + (T(1) - hp.adam_beta2) * g * g;
         const T m_hat = Math::div(state.m[q], first_correction);
         const T v_hat = Math::div(state.v[q], second_correction);
         net.p[q] -= Math::div(hp.learning_rate * m_hat, Math::sqrt(v_hat) + hp.adam_epsilon);
