@@ -19,6 +19,7 @@ inline std::uint64_t network_bound(const SweepSpec& spec, std::uint64_t cap) {
   const std::size_t sizes[] = {spec.shapes.size(),
                                spec.learning_rate.values.size(),
                                spec.momentum.values.size(),
+                               spec.weight_decay.values.size(),
                                spec.max_steps.values.size(),
                                spec.target_loss.values.size(),
                                spec.optimizers.size(),
