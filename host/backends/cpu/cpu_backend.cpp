@@ -43,9 +43,9 @@ constexpr std::int32_t kCheckEvery = 256;
 // Keeps a step's pieces inline in the step loops, as MANYNETS_MATH_INLINE does
 // for math.hpp: the parameters then stay in registers across them.
 #if defined(__GNUC__)
-#define MANYNETS_INLINE_LAMBDA __attribute__((always_inline))
+#define MANYNETS_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
-#define MANYNETS_INLINE_LAMBDA
+#define MANYNETS_ALWAYS_INLINE inline
 #endif
 
 // ---- grouping networks into uniform blocks
@@ -244,132 +244,35 @@ constexpr std::int32_t kLastRefillStep = std::numeric_limits<std::int32_t>::max(
 // inactive from the start. FusedSgd: the kind's steps are plain gradient
 // descent on one sample's gradient (math::fuses_sgd_step), applied by
 // math::sgd_backward_update.
+//
+// The stop rule (math::stops_at's order, lane by lane) is applied in full on
+// event steps only: step 0, steps that record a curve slot, the earliest step
+// budget of the active lanes, every kCheckEvery-th step, and any step at which
+// an active lane's loss is not finite or reaches its target. Other steps test
+// the loss alone. A parameter that stops being finite never becomes finite
+// again (every update subtracts from it, and inf - x is inf or NaN), so an
+// event's test also finds a lane that diverged since the last checkpoint;
+// the block then rewinds to that checkpoint and replays the steps since,
+// testing each in full, which finds the step the lane diverged at (the
+// replay computes the same values). Results are those of testing every step.
+// A refill is an event too: the step is evaluated again with the new lanes
+// (their step 0, tested in full) and becomes the checkpoint, so a replay never
+// reaches back before a lane's first step.
+//
+// A Block lives on its thread's stack for one call of train_block. The pieces
+// of a step are forced inline into the step loops, and the kind is a constant
+// where the block is compiled for one (kind()), so that the compiler keeps the
+// parameters in registers and folds the kind's choices.
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
-void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
-  constexpr bool kFusedConstant = FixedKey >= 0 && FusedSgd;
-  constexpr int K = block_vectors(FixedKey, FusedSgd);
+class Block {
+  static constexpr bool kFusedConstant = FixedKey >= 0 && FusedSgd;
+  static constexpr int K = block_vectors(FixedKey, FusedSgd);
   using P = simd::Pack<K>;
-  constexpr int kLanes = P::lanes;
+  static constexpr int kLanes = P::lanes;
   using Net = math::Mlp<I, H, O, P>;
-  constexpr int kParams = Net::num_params;
-  const Kind kind = FixedKey >= 0 ? kind_of_key(FixedKey) : runtime_kind;
-  const Batch& b = *c.batch;
-  Results& r = *c.results;
-  const std::size_t n = b.size();
-  const std::int32_t curve_every = b.curve_every;
+  using State = math::OptState<I, H, O, P>;
+  static constexpr int kParams = Net::num_params;
 
-  // The networks taken from the queue and not yet in a lane: ids[taken, taken_end).
-  std::size_t taken = 0, taken_end = 0;
-  bool drained = false;
-  auto take = [&](std::size_t& i) {
-    if (taken == taken_end) {
-      if (drained) return false;
-      const std::size_t first = queue.next.fetch_add(kTake);
-      drained = first >= queue.size;
-      if (drained) return false;
-      taken = first;
-      taken_end = std::min(first + kTake, queue.size);
-    }
-    i = queue.ids[taken++];
-    return true;
-  };
-  auto queue_left = [&] { return taken < taken_end || !drained; };
-
-  // Per lane: its network, its step budget and the block step its network
-  // started at; `active` mirrors active_lane for the vector tests.
-  std::array<std::size_t, kLanes> id;
-  std::array<std::int32_t, kLanes> max_steps, start;
-  alignas(64) float active_lane[kLanes];
-  Net net{};
-  math::OptState<I, H, O, P> state{};
-  math::Hyper<P> hp{};
-  hp.optimizer = kind.optimizer;
-  hp.hidden_activation = kind.hidden;
-  hp.output_activation = kind.output;
-  hp.mode = kind.online ? Mode::online : Mode::full;
-  hp.train_biases = kind.train_biases;
-  const Activation f = kind.hidden, g = kind.output;
-  simd::Mask<K> active;
-
-  // Lane l takes network i at block step `step`.
-  auto refill = [&](int l, std::size_t i, std::int32_t step) {
-    id[l] = i;
-    for (int q = 0; q < kParams; ++q)
-      simd::set_lane(net.p[q], l, static_cast<float>(b.init_params[q * n + i]));
-    if constexpr (!FusedSgd) {
-      for (int q = 0; q < kParams; ++q) {
-        simd::set_lane(state.m[q], l, 0.0f);
-        simd::set_lane(state.v[q], l, 0.0f);
-      }
-      simd::set_lane(state.beta1_power, l, 1.0f);
-      simd::set_lane(state.beta2_power, l, 1.0f);
-    }
-#define MANYNETS_SET_LANE(name, type, default_value) set_lane_if_real(hp.name, l, b.name[i]);
-    MANYNETS_HYPERPARAMETERS(MANYNETS_SET_LANE)
-#undef MANYNETS_SET_LANE
-    max_steps[l] = b.max_steps[i];
-    start[l] = step;
-    active_lane[l] = 1.0f;
-  };
-  // A new block: its first networks, each in a lane as a refill at step 0.
-  auto start_block = [&] {
-    int count = 0;
-    for (std::size_t i; count < kLanes && take(i); ++count) refill(count, i, 0);
-    if (count == 0) return false;
-    for (int l = count; l < kLanes; ++l) {
-      refill(l, id[count - 1], 0);
-      active_lane[l] = 0.0f;
-    }
-    active = P::load(active_lane) > P(0.0f);
-    return true;
-  };
-  auto earliest_budget = [&] {
-    std::int32_t m = std::numeric_limits<std::int32_t>::max();
-    for (int l = 0; l < kLanes; ++l)
-      if (active_lane[l] != 0.0f) m = std::min(m, start[l] + max_steps[l]);
-    return m;
-  };
-  std::int32_t next_budget_end = 0;
-
-  // The dataset as broadcast vectors (full mode), and one sample per lane (online).
-  const std::vector<P>& xs = c.broadcast<kFusedConstant>().xs;
-  const std::vector<P>& ts = c.broadcast<kFusedConstant>().ts;
-  P x_lane[I], t_lane[O];
-  alignas(64) float buf[kLanes];
-
-  // The stop rule (math::stops_at's order, lane by lane) is applied in full on
-  // event steps only: step 0, steps that record a curve slot, the earliest step
-  // budget of the active lanes, every kCheckEvery-th step, and any step at which
-  // an active lane's loss is not finite or reaches its target. Other steps test
-  // the loss alone. A parameter that stops being finite never becomes finite
-  // again (every update subtracts from it, and inf - x is inf or NaN), so an
-  // event's test also finds a lane that diverged since the last checkpoint;
-  // the block then rewinds to that checkpoint and replays the steps since,
-  // testing each in full, which finds the step the lane diverged at (the
-  // replay computes the same values). Results are those of testing every step.
-  // A refill is an event too: the step is evaluated again with the new lanes
-  // (their step 0, tested in full) and becomes the checkpoint, so a replay never
-  // reaches back before a lane's first step.
-  // (The fused step has no optimizer state: only its parameters are saved.)
-  Net saved_net;
-  math::OptState<I, H, O, P> saved_state;
-  std::int32_t saved_step = 0;
-  std::int32_t replay_end = -1;    // the steps of a replay, each an event, end here
-  std::int32_t last_checked = -1;  // the last step whose parameters were tested
-  std::int32_t furthest = 0;       // the furthest event step, replays aside
-  std::int32_t event = 0;
-  std::int32_t refilled_at = -1;  // the last step at which lanes were refilled
-  auto next_event = [&](std::int32_t step) {
-    if (step < replay_end) return step + 1;
-    std::int64_t next =
-        std::min<std::int64_t>(next_budget_end, (step / kCheckEvery + 1) * std::int64_t{kCheckEvery});
-    if (curve_every > 0)
-      next = std::min<std::int64_t>(next, (step / curve_every + 1) * std::int64_t{curve_every});
-    return static_cast<std::int32_t>(next);
-  };
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-
-  Net grad;
   // The step's sample and, when fused, its forward pass, kept for the update.
   struct StepData {
     math::Eval<P> e;
@@ -377,213 +280,388 @@ void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
     const P* x;
     const P* t;
   };
-  // Evaluates the parameters after `step` updates; the abs error is left for
-  // events when it costs a computation of its own.
-  auto evaluate_step = [&](std::int32_t step, StepData& d) MANYNETS_INLINE_LAMBDA {
-    d.x = xs.data();
-    d.t = ts.data();
-    if (kind.online) {
-      d.e = math::evaluate<Math>(net, xs.data(), ts.data(), c.samples, f, g);
-      std::array<int, kLanes> sample;
-      for (int l = 0; l < kLanes; ++l)
-        sample[l] = active_lane[l] != 0.0f
-                        ? math::online_sample(b.seed, b.first_id + id[l], step - start[l], c.samples)
-                        : 0;
-      for (int i = 0; i < I; ++i) {
-        for (int l = 0; l < kLanes; ++l) buf[l] = c.xs[static_cast<std::size_t>(sample[l]) * I + i];
-        x_lane[i] = P::load(buf);
-      }
-      for (int k = 0; k < O; ++k) {
-        for (int l = 0; l < kLanes; ++l) buf[l] = c.ts[static_cast<std::size_t>(sample[l]) * O + k];
-        t_lane[k] = P::load(buf);
-      }
-      d.x = x_lane;
-      d.t = t_lane;
-      if constexpr (FusedSgd) {
-        math::forward<Math>(net, d.x, f, g, d.h, d.o);
-      } else {
-        math::loss_and_gradient<Math>(net, d.x, d.t, 1, f, g, grad);
-      }
-    } else if constexpr (FusedSgd) {
-      math::forward<Math>(net, d.x, f, g, d.h, d.o);
-      d.e.loss = math::sample_loss<O>(d.o, d.t);
-    } else {
-      d.e = math::loss_and_gradient<Math>(net, d.x, d.t, c.samples, f, g, grad);
-    }
-  };
-  // Applies update step + 1; once some lane has stopped, only to the active
-  // lanes: stopped lanes keep their parameters and state, so whatever they held
-  // (a diverged lane's NaN) cannot slow or disturb the lanes still training.
-  auto update_step = [&](auto every_lane_active, const StepData& d) MANYNETS_INLINE_LAMBDA {
-    const Net before = net;
-    const math::OptState<I, H, O, P> state_before = state;
-    if constexpr (FusedSgd) {
-      math::sgd_backward_update(net, d.x, d.t, d.h, d.o, f, g, hp.learning_rate, kind.train_biases);
-    } else {
-      math::update<Math>(net, grad, state, hp);
-    }
-    if constexpr (!decltype(every_lane_active)::value) {
-      for (int q = 0; q < kParams; ++q) net.p[q] = simd::select(active, net.p[q], before.p[q]);
-      if constexpr (!FusedSgd) {
-        for (int q = 0; q < kParams; ++q) {
-          state.m[q] = simd::select(active, state.m[q], state_before.m[q]);
-          state.v[q] = simd::select(active, state.v[q], state_before.v[q]);
-        }
-        state.beta1_power = simd::select(active, state.beta1_power, state_before.beta1_power);
-        state.beta2_power = simd::select(active, state.beta2_power, state_before.beta2_power);
-      }
-    }
-  };
 
-  // Runs steps from `step` on until every lane has stopped; while every lane is
-  // active (a separate loop, free of the masking), only until the first stops.
-  std::int32_t step = 0;
-  auto run_steps = [&](auto every_lane_active) {
-    for (;;) {
-      // The steps between events, in a loop of their own so the compiler
-      // keeps its registers for them and spills around the events instead.
-      // Zeroed once per event although each step writes what it reads: the
-      // compiler cannot see that the abs error waits for an event.
-      StepData d{};
-      if constexpr (FusedSgd) {
-        if (!kind.online)
-          step = fused_steps_until_event<Math>(net, xs.data(), ts.data(), hp.learning_rate, hp.target_loss,
-                                               active, f, g, kind.train_biases, step, event);
-      }
-      for (;; ++step) {
-        evaluate_step(step, d);
-        if (step >= event || simd::any(loss_stops(d.e.loss, hp.target_loss) & active)) break;
-        update_step(every_lane_active, d);
-      }
-      math::Eval<P>& e = d.e;
-      if constexpr (FusedSgd) {
-        if (!kind.online) e.abs_error = math::sample_abs_error<O>(d.o, d.t);
-      }
-      furthest = std::max(furthest, step);
-      const simd::Mask<K> finite = simd::is_finite(math::divergence_probe(net, e.loss));
-      // A lane found diverged after untested steps may have diverged at one of them.
-      if (step - 1 > last_checked && simd::any(!finite & active)) {
-        net = saved_net;
-        if constexpr (!FusedSgd) state = saved_state;
-        replay_end = step;
-        event = saved_step;
-        last_checked = saved_step - 1;
-        step = saved_step;
-        continue;
-      }
-      last_checked = step;
+ public:
+  Block(const Context& c, const Kind& runtime_kind, Queue& queue)
+      : c_(c),
+        b_(*c.batch),
+        r_(*c.results),
+        n_(b_.size()),
+        curve_every_(b_.curve_every),
+        runtime_kind_(runtime_kind),
+        queue_(queue),
+        xs_(c.broadcast<kFusedConstant>().xs),
+        ts_(c.broadcast<kFusedConstant>().ts) {
+    hp_.optimizer = kind().optimizer;
+    hp_.hidden_activation = kind().hidden;
+    hp_.output_activation = kind().output;
+    hp_.mode = kind().online ? Mode::online : Mode::full;
+    hp_.train_biases = kind().train_biases;
+  }
 
-      if (curve_every > 0 && step % curve_every == 0) {
-        alignas(64) float loss[kLanes], abs_error[kLanes];
-        e.loss.store(loss);
-        e.abs_error.store(abs_error);
-        for (int l = 0; l < kLanes; ++l) {
-          if (active_lane[l] == 0.0f) continue;
-          const std::size_t slot = static_cast<std::size_t>((step - start[l]) / curve_every) * n;
-          r.curve_loss[slot + id[l]] = one_nan(loss[l]);
-          r.curve_abs_error[slot + id[l]] = one_nan(abs_error[l]);
-        }
-      }
-
-      // Lanes that stop write their results here.
-      alignas(64) float loss[kLanes], abs_error[kLanes], finite_lane[kLanes], target[kLanes];
-      alignas(64) float params[kParams][kLanes];
-      e.loss.store(loss);
-      e.abs_error.store(abs_error);
-      simd::select(finite, P(1.0f), P(0.0f)).store(finite_lane);
-      hp.target_loss.store(target);
-      for (int q = 0; q < kParams; ++q) net.p[q].store(params[q]);
-      bool stopped = false;
-      for (int l = 0; l < kLanes; ++l) {
-        if (active_lane[l] == 0.0f) continue;
-        Status status;
-        if (finite_lane[l] == 0.0f) {
-          status = Status::diverged;
-        } else if (loss[l] <= target[l]) {
-          status = Status::converged;
-        } else if (step - start[l] >= max_steps[l]) {
-          status = Status::max_steps;
+  void train() {
+    while (start_block()) {
+      saved_net_ = net_;
+      saved_state_ = state_;
+      saved_step_ = 0;
+      replay_end_ = -1;
+      last_checked_ = -1;
+      furthest_ = 0;
+      event_ = 0;
+      refilled_at_ = -1;
+      next_budget_end_ = earliest_budget();
+      step_ = 0;
+      while (simd::any(active_)) {
+        if (simd::all(active_)) {
+          run_steps<true>();
         } else {
-          continue;
+          run_steps<false>();
         }
-        const std::size_t i = id[l];
-        for (int q = 0; q < kParams; ++q) r.params[q * n + i] = one_nan(params[q][l]);
-        r.loss[i] = one_nan(loss[l]);
-        r.abs_error[i] = one_nan(abs_error[l]);
-        r.steps[i] = step - start[l];
-        r.status[i] = status;
-        // Slots recorded before a replay found that this lane had stopped earlier.
-        if (curve_every > 0) {
-          for (std::int32_t slot = (step - start[l]) / curve_every + 1;
-               slot <= (furthest - start[l]) / curve_every; ++slot) {
-            r.curve_loss[static_cast<std::size_t>(slot) * n + i] = nan;
-            r.curve_abs_error[static_cast<std::size_t>(slot) * n + i] = nan;
-          }
-        }
-        active_lane[l] = 0.0f;
-        simd::set_lane(hp.learning_rate, l, 0.0f);  // frozen in the fused steps
-        stopped = true;
-      }
-      if (stopped) {
-        active = P::load(active_lane) > P(0.0f);
-        next_budget_end = earliest_budget();
-      }
-      // Lanes without a network take the queue's next ones; when recording
-      // curves, only at a slot's step, so that every network's slots fall on
-      // the block's (a stopped lane waits for the next slot).
-      if (queue_left() && !simd::all(active) && step <= kLastRefillStep &&
-          (curve_every == 0 || step % curve_every == 0)) {
-        bool refilled = false;
-        std::size_t i;
-        for (int l = 0; l < kLanes; ++l) {
-          if (active_lane[l] != 0.0f) continue;
-          if (!take(i)) break;
-          refill(l, i, step);
-          refilled = true;
-        }
-        if (refilled) {
-          active = P::load(active_lane) > P(0.0f);
-          next_budget_end = earliest_budget();
-          // This step again, for the new lanes' step 0.
-          refilled_at = step;
-          event = step;
-          continue;
-        }
-      }
-      if (!simd::any(active)) return;
-      // Every active lane is finite here, so this is a step to rewind to.
-      if (step % kCheckEvery == 0 || step == refilled_at) {
-        saved_net = net;
-        if constexpr (!FusedSgd) saved_state = state;
-        saved_step = step;
-      }
-      event = next_event(step);
-      // A change between every lane active and some lane not: the other
-      // loop applies this step's update.
-      if (decltype(every_lane_active)::value != simd::all(active)) return;
-      update_step(every_lane_active, d);
-      ++step;
-    }
-  };
-  while (start_block()) {
-    saved_net = net;
-    saved_state = state;
-    saved_step = 0;
-    replay_end = -1;
-    last_checked = -1;
-    furthest = 0;
-    event = 0;
-    refilled_at = -1;
-    next_budget_end = earliest_budget();
-    step = 0;
-    while (simd::any(active)) {
-      if (simd::all(active)) {
-        run_steps(std::true_type{});
-      } else {
-        run_steps(std::false_type{});
       }
     }
   }
+
+ private:
+  // The kind, a constant where the block is compiled for one, and its activations.
+  Kind kind() const {
+    if constexpr (FixedKey >= 0) {
+      return kind_of_key(FixedKey);
+    } else {
+      return runtime_kind_;
+    }
+  }
+  Activation f() const { return kind().hidden; }
+  Activation g() const { return kind().output; }
+
+  // ---- the lanes and the queue
+
+  // Takes the queue's next network into i; false once the queue is empty.
+  bool take(std::size_t& i) {
+    if (taken_ == taken_end_) {
+      if (drained_) return false;
+      const std::size_t first = queue_.next.fetch_add(kTake);
+      drained_ = first >= queue_.size;
+      if (drained_) return false;
+      taken_ = first;
+      taken_end_ = std::min(first + kTake, queue_.size);
+    }
+    i = queue_.ids[taken_++];
+    return true;
+  }
+  bool queue_left() const { return taken_ < taken_end_ || !drained_; }
+
+  // Lane l takes network i at block step `step`.
+  void refill(int l, std::size_t i, std::int32_t step) {
+    id_[l] = i;
+    for (int q = 0; q < kParams; ++q)
+      simd::set_lane(net_.p[q], l, static_cast<float>(b_.init_params[q * n_ + i]));
+    if constexpr (!FusedSgd) {
+      for (int q = 0; q < kParams; ++q) {
+        simd::set_lane(state_.m[q], l, 0.0f);
+        simd::set_lane(state_.v[q], l, 0.0f);
+      }
+      simd::set_lane(state_.beta1_power, l, 1.0f);
+      simd::set_lane(state_.beta2_power, l, 1.0f);
+    }
+#define MANYNETS_SET_LANE(name, type, default_value) set_lane_if_real(hp_.name, l, b_.name[i]);
+    MANYNETS_HYPERPARAMETERS(MANYNETS_SET_LANE)
+#undef MANYNETS_SET_LANE
+    max_steps_[l] = b_.max_steps[i];
+    start_[l] = step;
+    active_lane_[l] = 1.0f;
+  }
+
+  // A new block: its first networks, each in a lane as a refill at step 0.
+  bool start_block() {
+    int count = 0;
+    for (std::size_t i; count < kLanes && take(i); ++count) refill(count, i, 0);
+    if (count == 0) return false;
+    for (int l = count; l < kLanes; ++l) {
+      refill(l, id_[count - 1], 0);
+      active_lane_[l] = 0.0f;
+    }
+    active_ = P::load(active_lane_) > P(0.0f);
+    return true;
+  }
+
+  std::int32_t earliest_budget() const {
+    std::int32_t m = std::numeric_limits<std::int32_t>::max();
+    for (int l = 0; l < kLanes; ++l)
+      if (active_lane_[l] != 0.0f) m = std::min(m, start_[l] + max_steps_[l]);
+    return m;
+  }
+
+  // ---- one step
+
+  std::int32_t next_event(std::int32_t step) const {
+    if (step < replay_end_) return step + 1;
+    std::int64_t next =
+        std::min<std::int64_t>(next_budget_end_, (step / kCheckEvery + 1) * std::int64_t{kCheckEvery});
+    if (curve_every_ > 0)
+      next = std::min<std::int64_t>(next, (step / curve_every_ + 1) * std::int64_t{curve_every_});
+    return static_cast<std::int32_t>(next);
+  }
+
+  // Evaluates the parameters after `step` updates; the abs error is left for
+  // events when it costs a computation of its own.
+  MANYNETS_ALWAYS_INLINE void evaluate_step(std::int32_t step, StepData& d) {
+    d.x = xs_.data();
+    d.t = ts_.data();
+    if (kind().online) {
+      d.e = math::evaluate<Math>(net_, xs_.data(), ts_.data(), c_.samples, f(), g());
+      std::array<int, kLanes> sample;
+      for (int l = 0; l < kLanes; ++l)
+        sample[l] = active_lane_[l] != 0.0f
+                        ? math::online_sample(b_.seed, b_.first_id + id_[l], step - start_[l], c_.samples)
+                        : 0;
+      for (int i = 0; i < I; ++i) {
+        for (int l = 0; l < kLanes; ++l) buf_[l] = c_.xs[static_cast<std::size_t>(sample[l]) * I + i];
+        x_lane_[i] = P::load(buf_);
+      }
+      for (int k = 0; k < O; ++k) {
+        for (int l = 0; l < kLanes; ++l) buf_[l] = c_.ts[static_cast<std::size_t>(sample[l]) * O + k];
+        t_lane_[k] = P::load(buf_);
+      }
+      d.x = x_lane_;
+      d.t = t_lane_;
+      if constexpr (FusedSgd) {
+        math::forward<Math>(net_, d.x, f(), g(), d.h, d.o);
+      } else {
+        math::loss_and_gradient<Math>(net_, d.x, d.t, 1, f(), g(), grad_);
+      }
+    } else if constexpr (FusedSgd) {
+      math::forward<Math>(net_, d.x, f(), g(), d.h, d.o);
+      d.e.loss = math::sample_loss<O>(d.o, d.t);
+    } else {
+      d.e = math::loss_and_gradient<Math>(net_, d.x, d.t, c_.samples, f(), g(), grad_);
+    }
+  }
+
+  // Applies update step + 1; once some lane has stopped, only to the active
+  // lanes: stopped lanes keep their parameters and state, so whatever they held
+  // (a diverged lane's NaN) cannot slow or disturb the lanes still training.
+  template <bool EveryLaneActive>
+  MANYNETS_ALWAYS_INLINE void update_step(const StepData& d) {
+    const Net before = net_;
+    const State state_before = state_;
+    if constexpr (FusedSgd) {
+      math::sgd_backward_update(net_, d.x, d.t, d.h, d.o, f(), g(), hp_.learning_rate, kind().train_biases);
+    } else {
+      math::update<Math>(net_, grad_, state_, hp_);
+    }
+    if constexpr (!EveryLaneActive) {
+      for (int q = 0; q < kParams; ++q) net_.p[q] = simd::select(active_, net_.p[q], before.p[q]);
+      if constexpr (!FusedSgd) {
+        for (int q = 0; q < kParams; ++q) {
+          state_.m[q] = simd::select(active_, state_.m[q], state_before.m[q]);
+          state_.v[q] = simd::select(active_, state_.v[q], state_before.v[q]);
+        }
+        state_.beta1_power = simd::select(active_, state_.beta1_power, state_before.beta1_power);
+        state_.beta2_power = simd::select(active_, state_.beta2_power, state_before.beta2_power);
+      }
+    }
+  }
+
+  // The steps between events, from step_ on: it stops at the event step or at
+  // a step whose loss stops some active lane, evaluated and not yet updated.
+  // They run in a loop of their own so the compiler keeps its registers for
+  // them and spills around the events instead.
+  template <bool EveryLaneActive>
+  MANYNETS_ALWAYS_INLINE void steps_until_event(StepData& d) {
+    if constexpr (FusedSgd) {
+      if (!kind().online)
+        step_ = fused_steps_until_event<Math>(net_, xs_.data(), ts_.data(), hp_.learning_rate, hp_.target_loss,
+                                              active_, f(), g(), kind().train_biases, step_, event_);
+    }
+    for (;; ++step_) {
+      evaluate_step(step_, d);
+      if (step_ >= event_ || simd::any(loss_stops(d.e.loss, hp_.target_loss) & active_)) break;
+      update_step<EveryLaneActive>(d);
+    }
+  }
+
+  // ---- events
+
+  // Runs steps from step_ on until every lane has stopped; while every lane is
+  // active (a separate loop, free of the masking), only until the first stops.
+  template <bool EveryLaneActive>
+  void run_steps() {
+    for (;;) {
+      // Zeroed once per event although each step writes what it reads: the
+      // compiler cannot see that the abs error waits for an event.
+      StepData d{};
+      steps_until_event<EveryLaneActive>(d);
+      math::Eval<P>& e = d.e;
+      if constexpr (FusedSgd) {
+        if (!kind().online) e.abs_error = math::sample_abs_error<O>(d.o, d.t);
+      }
+      furthest_ = std::max(furthest_, step_);
+      const simd::Mask<K> finite = simd::is_finite(math::divergence_probe(net_, e.loss));
+      // A lane found diverged after untested steps may have diverged at one of them.
+      if (step_ - 1 > last_checked_ && simd::any((!finite) & active_)) {
+        rewind();
+        continue;
+      }
+      last_checked_ = step_;
+      if (curve_every_ > 0 && step_ % curve_every_ == 0) record_curves(e);
+      retire_stopped_lanes(e, finite);
+      if (refill_free_lanes()) continue;  // this step again, for the new lanes' step 0
+      if (!simd::any(active_)) return;
+      // Every active lane is finite here, so this is a step to rewind to.
+      if (step_ % kCheckEvery == 0 || step_ == refilled_at_) {
+        saved_net_ = net_;
+        if constexpr (!FusedSgd) saved_state_ = state_;
+        saved_step_ = step_;
+      }
+      event_ = next_event(step_);
+      // A change between every lane active and some lane not: the other
+      // loop applies this step's update.
+      if (EveryLaneActive != simd::all(active_)) return;
+      update_step<EveryLaneActive>(d);
+      ++step_;
+    }
+  }
+
+  // Back to the last checkpoint, to replay the steps since one by one.
+  // (The fused step has no optimizer state: only its parameters are saved.)
+  void rewind() {
+    net_ = saved_net_;
+    if constexpr (!FusedSgd) state_ = saved_state_;
+    replay_end_ = step_;
+    event_ = saved_step_;
+    last_checked_ = saved_step_ - 1;
+    step_ = saved_step_;
+  }
+
+  void record_curves(const math::Eval<P>& e) {
+    alignas(64) float loss[kLanes], abs_error[kLanes];
+    e.loss.store(loss);
+    e.abs_error.store(abs_error);
+    for (int l = 0; l < kLanes; ++l) {
+      if (active_lane_[l] == 0.0f) continue;
+      const std::size_t slot = static_cast<std::size_t>((step_ - start_[l]) / curve_every_) * n_;
+      r_.curve_loss[slot + id_[l]] = one_nan(loss[l]);
+      r_.curve_abs_error[slot + id_[l]] = one_nan(abs_error[l]);
+    }
+  }
+
+  // Lanes that stop at this step write their results and leave the block.
+  void retire_stopped_lanes(const math::Eval<P>& e, simd::Mask<K> finite) {
+    alignas(64) float loss[kLanes], abs_error[kLanes], finite_lane[kLanes], target[kLanes];
+    alignas(64) float params[kParams][kLanes];
+    e.loss.store(loss);
+    e.abs_error.store(abs_error);
+    simd::select(finite, P(1.0f), P(0.0f)).store(finite_lane);
+    hp_.target_loss.store(target);
+    for (int q = 0; q < kParams; ++q) net_.p[q].store(params[q]);
+    bool stopped = false;
+    for (int l = 0; l < kLanes; ++l) {
+      if (active_lane_[l] == 0.0f) continue;
+      Status status;
+      if (finite_lane[l] == 0.0f) {
+        status = Status::diverged;
+      } else if (loss[l] <= target[l]) {
+        status = Status::converged;
+      } else if (step_ - start_[l] >= max_steps_[l]) {
+        status = Status::max_steps;
+      } else {
+        continue;
+      }
+      const std::size_t i = id_[l];
+      for (int q = 0; q < kParams; ++q) r_.params[q * n_ + i] = one_nan(params[q][l]);
+      r_.loss[i] = one_nan(loss[l]);
+      r_.abs_error[i] = one_nan(abs_error[l]);
+      r_.steps[i] = step_ - start_[l];
+      r_.status[i] = status;
+      // Slots recorded before a replay found that this lane had stopped earlier.
+      if (curve_every_ > 0) {
+        for (std::int32_t slot = (step_ - start_[l]) / curve_every_ + 1;
+             slot <= (furthest_ - start_[l]) / curve_every_; ++slot) {
+          r_.curve_loss[static_cast<std::size_t>(slot) * n_ + i] = kNaN;
+          r_.curve_abs_error[static_cast<std::size_t>(slot) * n_ + i] = kNaN;
+        }
+      }
+      active_lane_[l] = 0.0f;
+      simd::set_lane(hp_.learning_rate, l, 0.0f);  // frozen in the fused steps
+      stopped = true;
+    }
+    if (stopped) {
+      active_ = P::load(active_lane_) > P(0.0f);
+      next_budget_end_ = earliest_budget();
+    }
+  }
+
+  // Lanes without a network take the queue's next ones; when recording curves,
+  // only at a slot's step, so that every network's slots fall on the block's (a
+  // stopped lane waits for the next slot). Returns whether any lane did: then
+  // this step is an event again, and the checkpoint.
+  bool refill_free_lanes() {
+    if (!queue_left() || simd::all(active_) || step_ > kLastRefillStep ||
+        (curve_every_ != 0 && step_ % curve_every_ != 0))
+      return false;
+    bool refilled = false;
+    std::size_t i;
+    for (int l = 0; l < kLanes; ++l) {
+      if (active_lane_[l] != 0.0f) continue;
+      if (!take(i)) break;
+      refill(l, i, step_);
+      refilled = true;
+    }
+    if (!refilled) return false;
+    active_ = P::load(active_lane_) > P(0.0f);
+    next_budget_end_ = earliest_budget();
+    refilled_at_ = step_;
+    event_ = step_;
+    return true;
+  }
+
+  static constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+  const Context& c_;
+  const Batch& b_;
+  Results& r_;
+  const std::size_t n_;
+  const std::int32_t curve_every_;
+  const Kind runtime_kind_;
+
+  // The networks taken from the queue and not yet in a lane: ids[taken_, taken_end_).
+  Queue& queue_;
+  std::size_t taken_ = 0, taken_end_ = 0;
+  bool drained_ = false;
+
+  // Per lane: its network, its step budget and the block step its network
+  // started at; active_ mirrors active_lane_ for the vector tests.
+  std::array<std::size_t, kLanes> id_;
+  std::array<std::int32_t, kLanes> max_steps_, start_;
+  alignas(64) float active_lane_[kLanes];
+  simd::Mask<K> active_;
+  Net net_{};
+  State state_{};
+  math::Hyper<P> hp_{};
+  Net grad_;
+
+  // The dataset as broadcast vectors (full mode), and one sample per lane (online).
+  const std::vector<P>& xs_;
+  const std::vector<P>& ts_;
+  P x_lane_[I], t_lane_[O];
+  alignas(64) float buf_[kLanes];
+
+  // Where the block rewinds to, and the event bookkeeping.
+  Net saved_net_;
+  State saved_state_;
+  std::int32_t saved_step_ = 0;
+  std::int32_t replay_end_ = -1;    // the steps of a replay, each an event, end here
+  std::int32_t last_checked_ = -1;  // the last step whose parameters were tested
+  std::int32_t furthest_ = 0;       // the furthest event step, replays aside
+  std::int32_t event_ = 0;
+  std::int32_t refilled_at_ = -1;  // the last step at which lanes were refilled
+  std::int32_t next_budget_end_ = 0;
+  std::int32_t step_ = 0;
+};
+
+template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
+void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
+  Block<Math, I, H, O, FixedKey, FusedSgd>(c, runtime_kind, queue).train();
 }
 
 // ---- chunks, threads and dispatch
