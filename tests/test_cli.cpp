@@ -266,6 +266,20 @@ TEST(CliTrain, CsvDataTrainsWithSeedLikeDefaults) {
   EXPECT_EQ(j.at("init").get<std::string>(), "uniform:1");
 }
 
+// train is a sweep of one network: the same options, read by the same parser,
+// train the same network to the same bits.
+TEST(CliTrain, IsTheSweepOfOneNetwork) {
+  const std::string options =
+      "--preset xor --shape 2-2-2 --lr 0.7 --optimizer adam --hidden-activation tanh --init uniform:1 "
+      "--seed 5 --steps 300 --weight-decay 0.001 --mode online --target-loss 1e-3 --backend reference --json";
+  const nlohmann::json trained = parse_json(run_manynets("train " + options));
+  const nlohmann::json swept = parse_json(run_manynets("sweep " + options));
+  ASSERT_EQ(swept.at("networks").get<int>(), 1);
+  EXPECT_EQ(swept.at("best").at("id").get<int>(), 0);
+  EXPECT_EQ(trained.at("loss").get<double>(), swept.at("best").at("loss").get<double>());
+  EXPECT_EQ(trained.at("steps").get<int>(), swept.at("best").at("steps").get<int>());
+}
+
 // ---- the loss curve file
 
 TEST(CliCurve, WritesOneRowPerStepWithTheExactHeader) {
@@ -475,6 +489,17 @@ TEST(CliSweep, JsonHasTheDocumentedKeysAndTrainIdReproducesTheBest) {
                    hp.at("mode").get<std::string>() + " --steps 400 --target-loss 0.05 --id " +
                    std::to_string(best.at("id").get<int>()) + " --json"));
   EXPECT_EQ(again.at("loss").get<double>(), best.at("loss").get<double>());
+}
+
+// As train does, a sweep under rule seed-blog without --steps runs the seed
+// program's 5001 updates.
+TEST(CliSweep, SeedBlogRuleRunsTheSeedProgramsUpdatesWithoutSteps) {
+  const nlohmann::json j = parse_json(
+      run_manynets("sweep --preset seed --rule seed-blog --train-biases off --backend reference --json"));
+  EXPECT_EQ(j.at("best").at("steps").get<int>(), 5001);
+  const nlohmann::json given = parse_json(run_manynets(
+      "sweep --preset seed --rule seed-blog --train-biases off --steps 10 --backend reference --json"));
+  EXPECT_EQ(given.at("best").at("steps").get<int>(), 10);
 }
 
 TEST(CliSweep, ConfigFileAndFlagsAgreeAndFlagsOverride) {

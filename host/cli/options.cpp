@@ -1,6 +1,7 @@
-// The workload options of the `manynets` command: their flags, strict value
-// parsing, and the TrainSpec they describe (preset or CSV defaults, then every
-// given option on top).
+// The workload options of the `manynets` command: their flags, their texts as
+// the sweep parser reads them, and the TrainSpec of train, a sweep of one
+// network. The few values outside a workload (--threads, bench's counts) have
+// strict single-value parsers here.
 #include "cli/options.hpp"
 
 #include <cctype>
@@ -23,12 +24,6 @@ std::string quoted(const std::string& text) {
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// A single name-like value (activation, optimizer, ...): no lists.
-std::string single_value(const std::string& option, const std::string& text) {
-  reject_value_list(option, text, false);
   return text;
 }
 
@@ -75,24 +70,6 @@ std::int64_t parse_whole_number(const std::string& option, const std::string& te
   return v;
 }
 
-std::uint64_t parse_unsigned(const std::string& option, const std::string& text) {
-  reject_value_list(option, text, true);
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
-    throw input_error(option + " expects a whole number >= 0, got " + quoted(text));
-  }
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
-  if (errno == ERANGE) throw input_error(option + " must be below 2^64, got " + text);
-  return v;
-}
-
-bool parse_on_off(const std::string& option, const std::string& text) {
-  reject_value_list(option, text, false);
-  if (text == "on") return true;
-  if (text == "off") return false;
-  throw input_error(option + " expects on or off, got " + quoted(text));
-}
-
 void add_network_options(CLI::App& app, NetworkOptions& o) {
   auto add = [&app](TextOption& t, const std::string& flag, const std::string& help,
                     const std::string& type) {
@@ -131,86 +108,64 @@ BackendOptions make_backend_options(const NetworkOptions& o) {
   return b;
 }
 
-TrainSpec make_train_spec(const NetworkOptions& o) {
-  TrainSpec spec;
-  Shape shape{};
-  if (o.shape.given()) {
-    shape = parse_shape(single_value("--shape", o.shape.value));
-    if (!is_compiled_shape(shape)) {
-      throw input_error("--shape " + o.shape.value + " is not compiled into this build; compiled shapes: " +
-                        compiled_shapes() + " (add it to MANYNETS_FOR_EACH_SHAPE in manynets/shapes.hpp)");
-    }
+std::map<std::string, std::string> network_option_texts(const NetworkOptions& o) {
+  const std::pair<const char*, const TextOption*> flags[] = {
+      {"preset", &o.preset},
+      {"data", &o.data},
+      {"shape", &o.shape},
+      {"lr", &o.learning_rate},
+      {"momentum", &o.momentum},
+      {"weight-decay", &o.weight_decay},
+      {"optimizer", &o.optimizer},
+      {"hidden-activation", &o.hidden_activation},
+      {"output-activation", &o.output_activation},
+      {"init", &o.init},
+      {"steps", &o.steps},
+      {"target-loss", &o.target_loss},
+      {"train-biases", &o.train_biases},
+      {"mode", &o.mode},
+      {"seed", &o.seed},
+      {"rule", &o.rule},
+      {"backend", &o.backend},
+      {"threads", &o.threads},
+  };
+  std::map<std::string, std::string> texts;
+  for (const auto& [key, option] : flags) {
+    if (option->given()) texts[key] = option->value;
   }
+  return texts;
+}
 
-  if (o.data.given()) {
-    if (o.preset.given()) throw input_error("--preset and --data exclude each other; give one of them");
-    if (!o.shape.given()) {
-      throw input_error("--data needs --shape I-H-O to know its columns (e.g. --shape 2-2-1 for x1,x2,t1)");
-    }
-    spec.shape = shape;
-    spec.data = load_csv(o.data.value, shape.inputs, shape.outputs);
-    spec.source = "data " + o.data.value;
-    spec.config = NetworkConfig{};  // the worked example's: sigmoid/sigmoid, sgd, lr 0.5, 5000 steps
-    spec.init = InitSpec{InitSpec::Kind::uniform, 1.0};
-  } else {
-    const std::string name = o.preset.given() ? single_value("--preset", o.preset.value) : "seed";
-    Preset preset = make_preset(name, o.shape.given() ? &shape : nullptr);
+TrainSpec make_train_spec(const NetworkOptions& o) {
+  const std::map<std::string, std::string> texts = network_option_texts(o);
+  // One value each: a ',' anywhere, or a ':' in a number, is a sweep's list or
+  // range (an init spec and a shape have their own ':' and '-').
+  for (const auto& [key, text] : texts) {
+    const bool numeric = key == "lr" || key == "momentum" || key == "weight-decay" || key == "steps" ||
+                         key == "target-loss" || key == "seed" || key == "threads";
+    reject_value_list("--" + key, text, numeric);
+  }
+  const SweepPlan plan = expand(make_sweep_spec(texts));
+  if (plan.networks() != 1) {
+    throw input_error("these options describe " + std::to_string(plan.networks()) +
+                      " networks; train trains one (use 'manynets sweep' for more)");
+  }
+  const SweepGroup& g = plan.groups.front();
+  TrainSpec spec;
+  spec.shape = g.shape;
+  spec.data = g.data;
+  spec.config = g.batch.config(0);
+  spec.init = plan.spec.inits[g.init[0]];
+  spec.seed = plan.spec.seed;
+  spec.rule = plan.spec.rule;
+  spec.source = plan.workload;
+  if (plan.spec.data_path.empty()) {
+    const Preset preset = make_preset(plan.spec.preset, &spec.shape);
     spec.preset = preset.name;
     spec.source = "preset " + preset.name;
     spec.description = preset.description;
-    spec.shape = preset.shape;
-    spec.data = std::move(preset.data);
-    spec.config = preset.config;
-    spec.init = preset.init;
   }
-
-  NetworkConfig& c = spec.config;
-  if (o.steps.given()) {
-    c.max_steps =
-        static_cast<std::int32_t>(parse_whole_number("--steps", o.steps.value, 1, max_allowed_steps));
-  }
-  if (o.learning_rate.given()) {
-    c.learning_rate = parse_number("--lr", o.learning_rate.value);
-    if (c.learning_rate < 0) {
-      throw input_error("--lr must be >= 0, got " + o.learning_rate.value +
-                        "; give a learning rate such as 0.5");
-    }
-  }
-  if (o.optimizer.given()) c.optimizer = parse_optimizer(single_value("--optimizer", o.optimizer.value));
-  if (o.momentum.given()) {
-    c.momentum = parse_number("--momentum", o.momentum.value);
-    if (c.momentum < 0 || c.momentum >= 1) {
-      throw input_error("--momentum must be in [0, 1), got " + o.momentum.value + "; 0.9 is usual");
-    }
-  }
-  if (o.weight_decay.given()) {
-    c.weight_decay = parse_number("--weight-decay", o.weight_decay.value);
-    if (c.weight_decay < 0) {
-      throw input_error("--weight-decay must be >= 0, got " + o.weight_decay.value +
-                        "; give 0 for none, or e.g. 1e-4");
-    }
-  }
-  if (o.hidden_activation.given()) {
-    c.hidden_activation = parse_activation(single_value("--hidden-activation", o.hidden_activation.value));
-  }
-  if (o.output_activation.given()) {
-    c.output_activation = parse_activation(single_value("--output-activation", o.output_activation.value));
-  }
-  if (o.init.given()) spec.init = parse_init(single_value("--init", o.init.value));
-  if (o.seed.given()) spec.seed = parse_unsigned("--seed", o.seed.value);
-  if (o.target_loss.given()) {
-    c.target_loss = parse_number("--target-loss", o.target_loss.value);
-    if (c.target_loss < 0) {
-      throw input_error("--target-loss must be >= 0, got " + o.target_loss.value +
-                        "; give 0 to train for all --steps");
-    }
-  }
-  if (o.train_biases.given()) c.train_biases = parse_on_off("--train-biases", o.train_biases.value);
-  if (o.mode.given()) c.mode = parse_mode(single_value("--mode", o.mode.value));
-  if (o.rule.given()) spec.rule = parse_rule(single_value("--rule", o.rule.value));
-  // Without --steps, rule seed-blog replays the seed program's whole run.
-  if (spec.rule == Rule::seed_blog && !o.steps.given()) c.max_steps = seed_example::program_updates;
-  if (o.backend.given()) spec.backend = single_value("--backend", o.backend.value);
+  if (texts.count("backend")) spec.backend = texts.at("backend");
   return spec;
 }
 

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "manynets/manynets.hpp"
@@ -46,8 +47,13 @@ struct TrainSpec {
   std::string backend = "reference";
 };
 
-// Builds the spec: the preset's (or --data's seed-like) defaults, then every given
-// option on top. Throws an invalid_input Error for any bad value or combination.
+// The given workload options' texts keyed by the names make_sweep_spec reads (the
+// flag without "--": lr, momentum, ..., backend, threads).
+std::map<std::string, std::string> network_option_texts(const NetworkOptions& options);
+
+// Builds the spec of train, a sweep of one network: the options are read and
+// checked by make_sweep_spec and expanded by expand, as a sweep's, each holding a
+// single value. Throws an invalid_input Error for any bad value or combination.
 TrainSpec make_train_spec(const NetworkOptions& options);
 
 // The backend settings the options give (--threads); throws an invalid_input Error
@@ -60,8 +66,6 @@ BackendOptions make_backend_options(const NetworkOptions& options);
 double parse_number(const std::string& option, const std::string& text);
 std::int64_t parse_whole_number(const std::string& option, const std::string& text, std::int64_t min,
                                 std::int64_t max);
-std::uint64_t parse_unsigned(const std::string& option, const std::string& text);
-bool parse_on_off(const std::string& option, const std::string& text);
 // Throws when `text` looks like a list (a ',' anywhere, or a ':' in a number).
 void reject_value_list(const std::string& option, const std::string& text, bool numeric);
 

@@ -312,29 +312,9 @@ std::map<std::string, std::string> sweep_option_texts(const NetworkOptions& o,
   known.insert(known.end(), extra_keys.begin(), extra_keys.end());
   std::map<std::string, std::string> texts;
   if (config.given()) texts = read_sweep_config(config.value, known);
-  std::vector<NamedTextOption> flags = {
-      {"preset", &o.preset},
-      {"data", &o.data},
-      {"shape", &o.shape},
-      {"lr", &o.learning_rate},
-      {"momentum", &o.momentum},
-      {"weight-decay", &o.weight_decay},
-      {"optimizer", &o.optimizer},
-      {"hidden-activation", &o.hidden_activation},
-      {"output-activation", &o.output_activation},
-      {"init", &o.init},
-      {"steps", &o.steps},
-      {"target-loss", &o.target_loss},
-      {"train-biases", &o.train_biases},
-      {"mode", &o.mode},
-      {"seed", &o.seed},
-      {"rule", &o.rule},
-      {"backend", &o.backend},
-      {"threads", &o.threads},
-  };
-  flags.insert(flags.end(), more.begin(), more.end());
-  for (const auto& f : flags) {
-    if (f.second->given()) texts[f.first] = f.second->value;  // flags override the config file
+  for (const auto& [key, text] : network_option_texts(o)) texts[key] = text;  // flags override the file
+  for (const auto& [key, option] : more) {
+    if (option->given()) texts[key] = option->value;
   }
   return texts;
 }

@@ -53,6 +53,9 @@ double parse_decimal(const std::string& option, const std::string& whole, const 
   char* end = nullptr;
   const double v = plain ? std::strtod(text.c_str(), &end) : 0.0;
   if (!plain || end != text.c_str() + text.size() || !std::isfinite(v)) {
+    if (text == whole) {
+      throw input_error("--" + option + " " + in_quotes(text) + " is not a finite number such as 0.5");
+    }
     throw input_error("--" + option + " " + in_quotes(whole) + ": " + in_quotes(text) +
                       " is not a finite number; use lists a,b,c or ranges a:b:n or a:b:n:log");
   }
@@ -338,7 +341,7 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
   if (get("train-biases", t)) {
     for (const std::string& cell : split_list("train-biases", t)) {
       if (cell != "on" && cell != "off")
-        throw input_error("--train-biases expects on, off or on,off, got " + in_quotes(t));
+        throw input_error("--train-biases expects on or off (a sweep also takes on,off), got " + in_quotes(t));
       spec.train_biases.push_back(cell == "on");
     }
   }
@@ -357,6 +360,10 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
     spec.seed = v;
   }
   if (get("rule", t)) spec.rule = parse_rule(t);
+  // Without --steps, rule seed-blog replays the seed program's whole run.
+  if (spec.rule == Rule::seed_blog && spec.max_steps.empty()) {
+    spec.max_steps = NumberAxis::single(seed_example::program_updates);
+  }
   return spec;
 }
 
