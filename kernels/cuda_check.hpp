@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "manynets/error.hpp"
 
@@ -79,6 +80,17 @@ class DeviceMemory {
   void* ptr_ = nullptr;
   std::size_t bytes_ = 0;
 };
+
+// A device copy of `values` (a dataset's inputs or targets) as floats.
+template <class Range>
+DeviceMemory upload_as_float(const Range& values) {
+  const std::vector<float> host(values.begin(), values.end());
+  DeviceMemory device(host.size() * sizeof(float));
+  if (!host.empty()) {
+    MANYNETS_CUDA_CHECK(cudaMemcpy(device.get(), host.data(), device.bytes(), cudaMemcpyHostToDevice));
+  }
+  return device;
+}
 
 // Page-locked host memory (cudaMallocHost), so copies run asynchronously.
 class PinnedMemory {

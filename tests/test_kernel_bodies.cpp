@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "double_run_check.hpp"
+#include "host/backends/cuda/device_runner.hpp"
 #include "kernels/staging.hpp"
 #include "kernels/train_bodies.hpp"
 #include "manynets/presets.hpp"
@@ -675,6 +676,42 @@ TEST(TiledBodies, MoonsWithEveryStatusEqualsTheFusedBodyAndTheReference) {
   }
   expect_identical(host_train<float>(batch, data, Launch::tiled, 0, 1, 100), plain, "tiled");
   expect_matches_reference(host_train<double>(batch, data, Launch::tiled_refill, 0, 1, 64), batch, data);
+}
+
+// ---- what the cuda and cublas backends share around their kernels
+
+TEST(DeviceRunner, ChunksFitTheMemoryShareThePinnedBudgetAndTheCap) {
+  cuda::ChunkCost cost;
+  cost.device_bytes = 1000;
+  const std::size_t free_bytes = 1000000;  // 0.7 of it holds 700 networks' buffers
+  EXPECT_EQ(cuda::networks_per_chunk(cost, free_bytes, 10000, 0, "advice"), 700u);
+  EXPECT_EQ(cuda::networks_per_chunk(cost, free_bytes, 500, 0, "advice"), 500u);
+  EXPECT_EQ(cuda::networks_per_chunk(cost, free_bytes, 10000, 300, "advice"), 300u);
+  cost.in_flight = 2;  // two streams' buffers
+  EXPECT_EQ(cuda::networks_per_chunk(cost, free_bytes, 10000, 0, "advice"), 350u);
+  cost.pinned_bytes = 100;
+  cost.pinned_budget = 20000;  // 200 networks' staging
+  EXPECT_EQ(cuda::networks_per_chunk(cost, free_bytes, 10000, 0, "advice"), 200u);
+  EXPECT_EQ(cuda::networks_per_chunk(cost, free_bytes, 0, 0, "advice"), 0u);
+  try {
+    cuda::networks_per_chunk(cost, 1000, 10, 0, "record fewer curve points");
+    ADD_FAILURE() << "one network does not fit in 1000 bytes";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::runtime);
+    const std::string message = e.what();
+    EXPECT_NE(message.find("1000 bytes of device memory"), std::string::npos) << message;
+    EXPECT_NE(message.find("record fewer curve points"), std::string::npos) << message;
+  }
+}
+
+TEST(DeviceRunner, LongestRunIsTheChunksOwn) {
+  Batch b(Shape{2, 2, 1}, 5);
+  const std::int32_t steps[] = {10, 50, 20, 70, 30};
+  for (std::size_t i = 0; i < 5; ++i) b.max_steps[i] = steps[i];
+  EXPECT_EQ(cuda::longest_in(b, 0, 5), 70);
+  EXPECT_EQ(cuda::longest_in(b, 0, 3), 50);
+  EXPECT_EQ(cuda::longest_in(b, 4, 1), 30);
+  EXPECT_EQ(cuda::longest_in(b, 2, 0), 0);
 }
 
 }  // namespace

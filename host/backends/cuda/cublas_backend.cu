@@ -19,6 +19,7 @@
 
 #include "host/backends/cuda/cublas_backend.hpp"
 #include "host/backends/cuda/cuda_backend.hpp"
+#include "host/backends/cuda/device_runner.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/layered_kernels.hpp"
 #include "kernels/layered_steps.hpp"
@@ -140,10 +141,6 @@ class CublasGemm : public kernels::Gemm<float> {
   CublasHandle handle_;
 };
 
-// A fraction of the free device memory for a chunk's buffers (the rest stays for
-// the runtime, cuBLAS's workspace and the dataset).
-constexpr double kDeviceMemoryShare = 0.7;
-
 std::size_t chunk_device_bytes(const Batch& batch, std::size_t count, std::size_t curve_points,
                                std::size_t samples) {
   const int p = batch.num_params();
@@ -165,14 +162,8 @@ void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& da
 
   // The dataset and the ones of the bias-gradient products, once for every chunk.
   const std::size_t samples = data.samples();
-  const std::vector<float> xs(data.x.begin(), data.x.end()), ts(data.t.begin(), data.t.end());
-  const std::vector<float> ones(samples, 1.0f);
-  DeviceMemory device_xs(xs.size() * sizeof(float)), device_ts(ts.size() * sizeof(float)),
-      device_ones(ones.size() * sizeof(float));
-  MANYNETS_CUDA_CHECK(cudaMemcpy(device_xs.get(), xs.data(), device_xs.bytes(), cudaMemcpyHostToDevice));
-  MANYNETS_CUDA_CHECK(cudaMemcpy(device_ts.get(), ts.data(), device_ts.bytes(), cudaMemcpyHostToDevice));
-  MANYNETS_CUDA_CHECK(
-      cudaMemcpy(device_ones.get(), ones.data(), device_ones.bytes(), cudaMemcpyHostToDevice));
+  const DeviceMemory device_xs = upload_as_float(data.x), device_ts = upload_as_float(data.t),
+                     device_ones = upload_as_float(std::vector<float>(samples, 1.0f));
   const kernels::LayeredData<float> dataset{device_xs.as<float>(), device_ts.as<float>(),
                                             device_ones.as<float>(), static_cast<int>(samples)};
 
@@ -180,16 +171,11 @@ void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& da
   std::size_t free_bytes = 0, total_bytes = 0;
   MANYNETS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   constexpr std::size_t probe = std::size_t{1} << 12;
-  const double per_net =
-      static_cast<double>(chunk_device_bytes(batch, probe, r.curve_points, samples)) / probe;
-  const double fit = kDeviceMemoryShare * static_cast<double>(free_bytes) / per_net;
-  std::size_t chunk = fit >= static_cast<double>(n) ? n : static_cast<std::size_t>(fit);
-  if (options_.chunk_networks > 0) chunk = std::min(chunk, options_.chunk_networks);
-  if (chunk == 0) {
-    throw runtime_error("one network needs " + std::to_string(static_cast<long long>(per_net)) +
-                        " bytes of device memory on " + std::to_string(samples) + " samples and " +
-                        std::to_string(free_bytes) + " are free; use fewer samples or --backend cuda");
-  }
+  ChunkCost cost;
+  cost.device_bytes = static_cast<double>(chunk_device_bytes(batch, probe, r.curve_points, samples)) / probe;
+  const std::size_t chunk =
+      networks_per_chunk(cost, free_bytes, n, options_.chunk_networks,
+                         "use fewer samples (" + std::to_string(samples) + " now) or --backend cuda");
   const std::size_t chunks = (n + chunk - 1) / chunk;
   last_run_.chunks = chunks;
   last_run_.chunk_networks = chunk;
@@ -214,9 +200,7 @@ void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& da
         cudaMemcpyAsync(input.get(), input_host.get(), il.bytes, cudaMemcpyHostToDevice, stream.get()));
     const kernels::TrainView<float> view =
         kernels::chunk_view<float>(batch, first, count, r.curve_points, input.get(), output.get());
-    const std::int32_t longest =
-        *std::max_element(batch.max_steps.begin() + static_cast<std::ptrdiff_t>(first),
-                          batch.max_steps.begin() + static_cast<std::ptrdiff_t>(first + count));
+    const std::int32_t longest = longest_in(batch, first, count);
     start.record(stream.get());
     dispatch_shape(batch.shape(), [&](auto tag) {
       using Tag = decltype(tag);

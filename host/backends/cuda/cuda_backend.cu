@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "host/backends/cuda/cuda_backend.hpp"
+#include "host/backends/cuda/device_runner.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/staging.hpp"
 #include "kernels/train_kernels.hpp"
@@ -110,9 +111,6 @@ struct Slot {
   }
 };
 
-// A fraction of the free device memory, for the chunks' buffers (the rest
-// stays for the runtime, the dataset and CUB's scratch).
-constexpr double kDeviceMemoryShare = 0.7;
 // Pinned staging per stream: enough for millions of networks, small enough for any host.
 constexpr std::size_t kPinnedBytesPerStream = std::size_t{512} << 20;
 
@@ -137,10 +135,7 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
 
   if (n > 0) {
     // The dataset, once for every chunk.
-    const std::vector<float> xs(data.x.begin(), data.x.end()), ts(data.t.begin(), data.t.end());
-    cuda::DeviceMemory device_xs(xs.size() * sizeof(float)), device_ts(ts.size() * sizeof(float));
-    MANYNETS_CUDA_CHECK(cudaMemcpy(device_xs.get(), xs.data(), device_xs.bytes(), cudaMemcpyHostToDevice));
-    MANYNETS_CUDA_CHECK(cudaMemcpy(device_ts.get(), ts.data(), device_ts.bytes(), cudaMemcpyHostToDevice));
+    const DeviceMemory device_xs = upload_as_float(data.x), device_ts = upload_as_float(data.t);
     const std::size_t samples = data.samples();
     const kernels::DatasetView<float> dataset{device_xs.as<float>(), device_ts.as<float>(),
                                               static_cast<int>(samples)};
@@ -151,18 +146,13 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
     MANYNETS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     constexpr std::size_t probe = std::size_t{1} << 16;
     const ChunkBytes per_probe = chunk_bytes(batch, probe, r.curve_points, samples, kernels_);
-    const double device_per_net =
-        static_cast<double>(per_probe.input + per_probe.output + per_probe.workspace) / probe;
-    const double pinned_per_net = static_cast<double>(per_probe.input + per_probe.output) / probe;
-    double fit = std::min(kDeviceMemoryShare * static_cast<double>(free_bytes) / (2 * device_per_net),
-                          static_cast<double>(kPinnedBytesPerStream) / pinned_per_net);
-    std::size_t chunk = fit >= static_cast<double>(n) ? n : static_cast<std::size_t>(fit);
-    if (options_.chunk_networks > 0) chunk = std::min(chunk, options_.chunk_networks);
-    if (chunk == 0) {
-      throw runtime_error("one network needs " + std::to_string(static_cast<long long>(device_per_net)) +
-                          " bytes of device memory and " + std::to_string(free_bytes) +
-                          " are free; record fewer curve points (a larger curve interval)");
-    }
+    ChunkCost cost;
+    cost.device_bytes = static_cast<double>(per_probe.input + per_probe.output + per_probe.workspace) / probe;
+    cost.pinned_bytes = static_cast<double>(per_probe.input + per_probe.output) / probe;
+    cost.pinned_budget = static_cast<double>(kPinnedBytesPerStream);
+    cost.in_flight = 2;
+    const std::size_t chunk = networks_per_chunk(cost, free_bytes, n, options_.chunk_networks,
+                                                 "record fewer curve points (a larger curve interval)");
     const std::size_t chunks = (n + chunk - 1) / chunk;
     last_run_.chunks = chunks;
     last_run_.chunk_networks = chunk;
@@ -204,9 +194,7 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
                                           cudaMemcpyHostToDevice, stream));
       const kernels::TrainView<float> view = kernels::chunk_view<float>(
           batch, slot.first, slot.count, r.curve_points, slot.input.get(), slot.output.get());
-      const std::int32_t longest =
-          *std::max_element(batch.max_steps.begin() + static_cast<std::ptrdiff_t>(slot.first),
-                            batch.max_steps.begin() + static_cast<std::ptrdiff_t>(slot.first + slot.count));
+      const std::int32_t longest = longest_in(batch, slot.first, slot.count);
       slot.start.record(stream);
       dispatch_shape(batch.shape(), [&](auto tag) {
         using Tag = decltype(tag);
