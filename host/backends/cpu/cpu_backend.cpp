@@ -558,15 +558,8 @@ class Block {
     for (int l = 0; l < kLanes; ++l) {
       if (active_lane_[l] == 0.0f) continue;
       Status status;
-      if (finite_lane[l] == 0.0f) {
-        status = Status::diverged;
-      } else if (loss[l] <= target[l]) {
-        status = Status::converged;
-      } else if (step_ - start_[l] >= max_steps_[l]) {
-        status = Status::max_steps;
-      } else {
+      if (!math::stop_rule(finite_lane[l] != 0.0f, loss[l], target[l], max_steps_[l], step_ - start_[l], status))
         continue;
-      }
       const std::size_t i = id_[l];
       for (int q = 0; q < kParams; ++q) r_.params[q * n_ + i] = one_nan(params[q][l]);
       r_.loss[i] = one_nan(loss[l]);

@@ -507,16 +507,16 @@ MANYNETS_HD MANYNETS_MATH_INLINE T divergence_probe(const Mlp<I, H, O, T>& net, 
   return sum;
 }
 
-// The stop rule of every scalar training loop, in its one order: diverged (the
-// loss or a parameter is not finite), converged (loss <= target_loss), max_steps
-// (step == max_steps). Returns whether the network stops at this step, and why.
-template <int I, int H, int O, class T>
-MANYNETS_HD MANYNETS_MATH_INLINE bool stops_at(const Mlp<I, H, O, T>& net, const Eval<T>& e, T target_loss,
-                                               std::int32_t max_steps, std::int32_t step, Status& why) {
-  using std::isfinite;
-  if (!isfinite(divergence_probe(net, e.loss))) {
+// The stop rule of every training loop, in its one order: diverged (the loss or
+// a parameter is not finite), converged (loss <= target_loss), max_steps (step
+// == max_steps). Returns whether a network stops at this step, and why. The cpu
+// backend's lanes apply it lane by lane to values it has already tested.
+template <class T>
+MANYNETS_HD MANYNETS_MATH_INLINE bool stop_rule(bool finite, T loss, T target_loss, std::int32_t max_steps,
+                                                std::int32_t step, Status& why) {
+  if (!finite) {
     why = Status::diverged;
-  } else if (e.loss <= target_loss) {
+  } else if (loss <= target_loss) {
     why = Status::converged;
   } else if (step >= max_steps) {
     why = Status::max_steps;
@@ -524,6 +524,15 @@ MANYNETS_HD MANYNETS_MATH_INLINE bool stops_at(const Mlp<I, H, O, T>& net, const
     return false;
   }
   return true;
+}
+
+// The stop rule for a network after evaluating it.
+template <int I, int H, int O, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE bool stops_at(const Mlp<I, H, O, T>& net, const Eval<T>& e, T target_loss,
+                                               std::int32_t max_steps, std::int32_t step, Status& why) {
+  using std::isfinite;
+  return stop_rule(static_cast<bool>(isfinite(divergence_probe(net, e.loss))), e.loss, target_loss, max_steps,
+                   step, why);
 }
 
 // A recorder that records nothing, for runs without a curve.
