@@ -161,33 +161,13 @@ simd::Mask<K> loss_stops(const simd::Pack<K>& loss, const simd::Pack<K>& target_
 }
 
 // The steps between events of a block whose lanes are all active and that
-// trains by the fused plain gradient descent step on a one-sample dataset (the
-// worked example's sweeps): from `step` on, it applies update step + 1 until
-// `event` or a step whose loss in some lane is not finite or reaches its
-// target, and returns that step, whose update it leaves to the caller. It
-// computes what train_block's own step loop computes, in a function of its
-// own: with the parameters, the sample and the learning rate as locals, g++
-// keeps more of them in registers than inside train_block, whose event code
-// competes for them.
-//
-// With sigmoid or tanh outputs (|o| <= 1) and at most two of them, the loss
-// needs no test for infinity here: it is infinite at every step or at none.
-// Each d_k = o_k - t_k rounds to -t_k when |t_k| >= 2^25 (o_k is below half
-// its ulp) and is below 2^25 + 1 otherwise, so a term d_k^2 / 2 is the same at
-// every step or below 2^49. The loss is d_0^2 / 2 rounded, then fma(d_1 / 2,
-// d_1, that): a varying term below 2^49 cannot carry a fixed one across the
-// overflow threshold FLT_MAX + 2^103, which a rounded term does not exceed
-// and an exact t_1^2 / 2 cannot come within 2^80 of (it is a multiple of 2^80
-// there, and (2^25 - 1) 2^103 is not such a square). Step 0 is an event, whose
-// full test finds an infinite loss. Comparing with the target alone (NaN
-// compares false) is then the whole test, one compare per vector where there
-// were two and an and. (With more outputs two rounded fixed terms could sum
-// to the threshold's neighbourhood; they keep loss_stops.)
-//
-// Only the `active` lanes are tested. The others keep training: their results
-// are written, and a stopped lane's learning rate is 0 (train_block), so its
-// parameters stay as they were (or NaN, where they were not finite), with no
-// mask on the update.
+// trains by the fused plain gradient descent step on a one-sample dataset: from
+// `step` on, it applies update step + 1 until `event` or a step whose loss in
+// some active lane is not finite or reaches its target, and returns that step,
+// whose update it leaves to the caller. A function of its own so that g++ keeps
+// its locals in registers. With at most two sigmoid or tanh outputs the loss
+// needs no infinity test; stopped lanes train on at learning rate 0
+// (docs/cpu-backend.md, "The fused loop's loss test").
 template <class Math, int I, int H, int O, int K>
 __attribute__((noinline)) std::int32_t fused_steps_until_event(
     math::Mlp<I, H, O, simd::Pack<K>>& net_io, const simd::Pack<K>* xs, const simd::Pack<K>* ts,
@@ -233,31 +213,13 @@ constexpr std::size_t kTake = static_cast<std::size_t>(simd::vector_width);
 // below 2^31 with any network's budget (max_allowed_steps) ahead of it.
 constexpr std::int32_t kLastRefillStep = std::numeric_limits<std::int32_t>::max() - max_allowed_steps - 1;
 
-// Trains networks of one kind from `queue` until it is empty, kLanes at a
-// time. A lane whose network stops takes the queue's next network at once (a
-// refill), which starts its own step count there: lanes are not left idle
-// while the queue has networks, however different their stopping steps. (When
-// recording curves, a lane is refilled at the next curve slot's step, so that
-// the networks' slots are the block's; a block whose step count nears
-// kLastRefillStep refills no more, and the next block takes the rest.) A block
-// that starts with fewer networks than lanes copies the last into the rest,
-// inactive from the start. FusedSgd: the kind's steps are plain gradient
-// descent on one sample's gradient (math::fuses_sgd_step), applied by
-// math::sgd_backward_update.
-//
-// The stop rule (math::stops_at's order, lane by lane) is applied in full on
-// event steps only: step 0, steps that record a curve slot, the earliest step
-// budget of the active lanes, every kCheckEvery-th step, and any step at which
-// an active lane's loss is not finite or reaches its target. Other steps test
-// the loss alone. A parameter that stops being finite never becomes finite
-// again (every update subtracts from it, and inf - x is inf or NaN), so an
-// event's test also finds a lane that diverged since the last checkpoint;
-// the block then rewinds to that checkpoint and replays the steps since,
-// testing each in full, which finds the step the lane diverged at (the
-// replay computes the same values). Results are those of testing every step.
-// A refill is an event too: the step is evaluated again with the new lanes
-// (their step 0, tested in full) and becomes the checkpoint, so a replay never
-// reaches back before a lane's first step.
+// Trains networks of one kind from `queue` until it is empty, kLanes at a time.
+// A lane whose network stops takes the queue's next network at once (a refill);
+// the full stop rule runs on event steps only, and a lane found diverged at an
+// event sends the block back to its last checkpoint to replay the steps since,
+// so the results are those of testing every step (docs/cpu-backend.md).
+// FusedSgd: the kind's steps are plain gradient descent on one sample's
+// gradient (math::fuses_sgd_step), applied by math::sgd_backward_update.
 //
 // A Block lives on its thread's stack for one call of train_block. The pieces
 // of a step are forced inline into the step loops, and the kind is a constant

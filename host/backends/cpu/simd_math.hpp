@@ -185,31 +185,11 @@ Pack<K> map(const Pack<K>& a, F f) {
   return r;
 }
 
-// e^x of N vectors, Cephes' expf scheme with a cheaper range reduction and a
-// shorter polynomial: x = k ln2 + r with |r| <= ln2 / 2, e^r by 1 + r + r^2 (c2
-// + c3 r + c4 r^2 + c5 r^3) in Horner form, and e^x = 2^k e^r. r = x - k ln2
-// is one fnma with ln2 rounded to float, where Cephes splits ln2 in two so
-// that k ln2 is exact: the rounding of ln2 (1.9e-9) then errs by |k| times
-// that, which adds to the result's relative error at large |x| (at most 3.4 x
-// 2^-23 at x = -86.4, 1.6 x 2^-23 for |x| <= 10, against 1.5 x 2^-23
-// everywhere with the split), for one operation less on the chain. c2..c5
-// minimise the largest relative error of that form on |r| <= ln2 / 2 (1.05e-7,
-// an iteratively reweighted least-squares fit); Cephes' degree-7 polynomial
-// is ~10x more accurate, which fast mode does not need, for two more FMAs. k
-// comes from adding 1.5 * 2^23 to x log2(e), which rounds it to an integer, so
-// no rounding instruction is needed. Inputs are clamped to [-87.3, 88.0] (NaN
-// passes through). Within [-87, 88] the result is within 5.6 ulp of std::exp
-// (tests/test_cpu_backend.cpp measures it; the GPU's __expf errs by 2 + 1.16
-// |x| ulp).
-//
-// Each step is applied to all N vectors before the next: one exp is a chain of
-// 11 dependent operations (~45 cycles), and N chains side by side keep both
-// vector ports busy where the out-of-order window alone does not.
-//
-// 2^k is applied by vscalefps with AVX-512; otherwise the clamp keeps k + 127
-// within the exponent field, and the shifted sum, whose low bits hold k + 127
-// when 127 is added to the shift constant, builds 2^k there. The two give
-// the same bits.
+// e^x of N vectors for fast mode: Cephes' expf scheme with a one-fnma range
+// reduction and a degree-5 polynomial, each step applied to all N vectors
+// before the next so that N dependency chains run side by side. Within 5.6 ulp
+// of std::exp on [-87, 88]; inputs clamped to [-87.3, 88.0], NaN passes
+// (docs/cpu-backend.md, "exp in fast mode").
 template <int N>
 inline void exp_cephes(const Vec (&x_in)[N], Vec (&y)[N]) {
   Vec x[N], t[N], k[N], r[N], p[N];
@@ -271,26 +251,11 @@ inline Vec divide_fast(Vec a, Vec b) {
 }
 
 #if XSIMD_WITH_AVX512F
-// xsimd::exp of N vectors, bit for bit, computed step by step across the
-// vectors as exp_cephes is. xsimd 10's float exp is Cephes' expf: k =
-// nearbyint(x log2(e)), x = k ln2 + r (ln2 in two parts), e^r by 1 + r + r^2
-// P(r) with P of degree 4, 2^k by building its bits, then 0 where x <= minlog
-// and inf where x >= maxlog: 20 instructions per vector. Here it is 16:
-// - k: the product rounded (embedded rounding, so g++ cannot fuse it with the
-//   add), then rounded to an integer by adding and subtracting 1.5 * 2^23, as
-//   vrndscaleps does (to nearest, ties to even) in two operations instead of
-//   two micro-operations and 8 cycles;
-// - 2^k by vscalefps, whose zero-masking gives xsimd's 0: xsimd's bits of 2^k
-//   are 0 for k = -127 and every x <= minlog has k <= -127, so the result is 0
-//   exactly where k <= -127 (a NaN k keeps its NaN);
-// - inf where x >= maxlog, as xsimd (every k >= 128 has x >= maxlog).
-// The results equal xsimd::exp's for every float (NaN stays NaN; checked
-// exhaustively once, and tests/test_cpu_backend.cpp checks the k boundaries,
-// the range ends and a sweep of all floats), so precise mode's results are
-// those it had with xsimd::exp. That is xsimd::exp as g++ compiles it when it
-// optimises: xsimd 10 writes its multiply-adds as a * b + c, which g++ fuses
-// only then; unoptimised, xsimd::exp rounds them twice and may differ in the
-// last bit.
+// xsimd::exp of N vectors for precise mode, in 16 instructions per vector
+// where xsimd takes 20, step by step across the vectors as exp_cephes is. Its
+// multiply-adds are single-rounding FMAs, which xsimd leaves to the compiler;
+// compiled here without contraction, xsimd::exp may differ from it in the last
+// bit (docs/cpu-backend.md, "exp in precise mode").
 template <int N>
 inline void exp_xsimd_steps(const Vec (&x)[N], Vec (&y)[N]) {
   Vec k[N], r[N], r2[N], p[N];
