@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Checks that two builds of manynets train to the same bits: a fixed set of
 # sweeps (several shapes, every optimizer and activation pair, full and online
-# mode, trained and frozen biases, a CSV dataset, curves; precise math, which is
-# what sweeps run) runs on the reference and cpu backends with each binary, and
-# their runs.csv and curves.csv must be byte-identical. For a restructuring that must not change
+# mode, trained and frozen biases, a CSV dataset, curves) runs on the reference
+# backend and on cpu in both math modes with each binary, and their runs.csv
+# and curves.csv must be byte-identical. (A build whose sweep has no --math
+# option runs precise only: then the fast runs are skipped, and said so.) For a restructuring that must not change
 # results: build the commit before it and the one after, then
 #
 #   scripts/same-results.sh OLD/manynets NEW/manynets
@@ -42,17 +43,26 @@ runs=(
   "csv|--data $work/d483.csv --shape 4-8-3 --lr 0.05,0.5 --mode full,online --init normal:0.5 --steps 200 ${grid[*]}"
 )
 
+targets=("reference" "cpu" "cpu --math fast")
+for bin in "$old" "$new"; do
+  if ! "$bin" sweep --help | grep -q -- '--math'; then
+    echo "$bin: sweep has no --math; fast mode is not compared"
+    targets=("reference" "cpu")
+  fi
+done
+
 status=0
 for entry in "${runs[@]}"; do
   name="${entry%%|*}"
   options="${entry#*|}"
-  for backend in reference cpu; do
+  for target in "${targets[@]}"; do
+    backend="${target// /}"
     for side in old new; do
       bin="$old"
       [[ $side == new ]] && bin="$new"
       out="$work/$side/$name-$backend"
       # shellcheck disable=SC2086  # the options are words
-      "$bin" sweep $options --backend "$backend" --out "$out" --json >/dev/null
+      "$bin" sweep $options --backend $target --out "$out" --json >/dev/null
     done
     a="$work/old/$name-$backend"
     b="$work/new/$name-$backend"
@@ -70,7 +80,7 @@ for rows, path in ((old, sys.argv[3]), (new, sys.argv[4])):
         w = csv.writer(f, lineterminator="\n")
         for r in rows: w.writerow([r[k] for k in keep])
 EOF
-    label="$name on $backend"
+    label="$name on $target"
     if ! cmp -s "$a/common.csv" "$b/common.csv"; then
       echo "DIFFERENT runs.csv: $label"
       diff "$a/common.csv" "$b/common.csv" | head -6 || true

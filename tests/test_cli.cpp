@@ -491,6 +491,26 @@ TEST(CliSweep, JsonHasTheDocumentedKeysAndTrainIdReproducesTheBest) {
   EXPECT_EQ(again.at("loss").get<double>(), best.at("loss").get<double>());
 }
 
+// --math fast reaches the batch: cpu's fast results differ from its precise
+// ones in the last digits, the reports and JSON say so, and the reproduce line
+// keeps it.
+TEST(CliSweep, MathFastReachesTheTrainingTheReportAndTheJson) {
+  const std::string sweep = "sweep --preset xor --lr 0.5,2 --init uniform:1 --seeds 3 --steps 300 --backend cpu";
+  const nlohmann::json precise = parse_json(run_manynets(sweep + " --json"));
+  const nlohmann::json fast = parse_json(run_manynets(sweep + " --math fast --json"));
+  EXPECT_EQ(precise.at("math_mode").get<std::string>(), "precise");
+  EXPECT_EQ(fast.at("math_mode").get<std::string>(), "fast");
+  const double a = precise.at("best").at("loss").get<double>(), b = fast.at("best").at("loss").get<double>();
+  EXPECT_NE(a, b);
+  EXPECT_NEAR(a, b, 1e-3 * a);
+  const RunResult report = run_manynets(sweep + " --math fast");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("backend cpu, math fast"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("--math fast --seed 1 --id"), std::string::npos) << report.out;
+  const nlohmann::json train = parse_json(run_manynets("train --preset seed --backend cpu --math fast --json"));
+  EXPECT_EQ(train.at("math_mode").get<std::string>(), "fast");
+}
+
 // As train does, a sweep under rule seed-blog without --steps runs the seed
 // program's 5001 updates.
 TEST(CliSweep, SeedBlogRuleRunsTheSeedProgramsUpdatesWithoutSteps) {

@@ -192,7 +192,8 @@ TEST(SweepExpand, EmptyAxesTakeThePresetsValues) {
 }
 
 TEST(SweepExpand, WeightDecayIsAnAxisLikeTheOthers) {
-  const SweepPlan plan = expand(spec_of({{"preset", "xor"}, {"lr", "0.5,1"}, {"weight-decay", "0,1e-4,0.01"}}));
+  const SweepPlan plan =
+      expand(spec_of({{"preset", "xor"}, {"lr", "0.5,1"}, {"weight-decay", "0,1e-4,0.01"}}));
   const Batch& b = plan.groups[0].batch;
   ASSERT_EQ(b.size(), 6u);
   for (std::size_t i = 0; i < b.size(); ++i) {
@@ -207,7 +208,8 @@ TEST(SweepExpand, WeightDecayIsAnAxisLikeTheOthers) {
   expect_input_error([] { spec_of({{"weight-decay", "0.1,-0.1"}}); }, {"--weight-decay", ">= 0"});
   // A random sweep draws it from its range; the draws of the other axes are
   // those of a sweep without it.
-  const std::map<std::string, std::string> texts = {{"preset", "xor"}, {"lr", "0.01:1:2:log"}, {"random", "200"}};
+  const std::map<std::string, std::string> texts = {
+      {"preset", "xor"}, {"lr", "0.01:1:2:log"}, {"random", "200"}};
   auto with_decay = texts;
   with_decay["weight-decay"] = "1e-5:1e-2:2:log";
   const SweepPlan plain = expand(spec_of(texts));
@@ -217,6 +219,17 @@ TEST(SweepExpand, WeightDecayIsAnAxisLikeTheOthers) {
     EXPECT_GE(v, 1e-5);
     EXPECT_LE(v, 1e-2);
   }
+}
+
+TEST(SweepExpand, MathModeReachesEveryGroupAndIsOneValue) {
+  for (const char* shapes : {"2-2-1", "2-2-1,2-2-2"}) {
+    EXPECT_EQ(expand(spec_of({{"preset", "xor"}, {"shape", shapes}})).groups[0].batch.math_mode,
+              MathMode::precise);
+    for (const SweepGroup& g :
+         expand(spec_of({{"preset", "xor"}, {"shape", shapes}, {"math", "fast"}})).groups)
+      EXPECT_EQ(g.batch.math_mode, MathMode::fast) << shapes;
+  }
+  expect_input_error([] { spec_of({{"math", "fast,precise"}}); }, {"math mode"});
 }
 
 // ---- random expansion

@@ -78,7 +78,7 @@ std::map<std::string, std::string> sweep_option_texts(const NetworkOptions& netw
 // `manynets validate`: the sweep's batch on a backend and on the reference, compared.
 struct ValidateCommandOptions {
   NetworkOptions network;
-  TextOption seeds, random, config, math, worst;
+  TextOption seeds, random, config, worst;
   bool json = false;
 };
 CLI::App* add_validate_command(CLI::App& app, ValidateCommandOptions& options);

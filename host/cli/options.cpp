@@ -97,6 +97,10 @@ void add_network_options(CLI::App& app, NetworkOptions& o) {
   add(o.mode, "--mode", "full (mean gradient over all samples) or online (one sample per step)",
       "full|online");
   add(o.rule, "--rule", "backprop, or seed-blog to replay the seed program's flawed update", "NAME");
+  add(o.math, "--math",
+      "precise (default) or fast: the float backends' exp and division (cpu, cuda); the reference is "
+      "double either way",
+      "precise|fast");
   add(o.backend, "--backend", "backend to train on: " + join(available_backends()) + " or auto", "NAME");
   add(o.threads, "--threads", "worker threads of the cpu backend (default 0: every core)", "N");
 }
@@ -126,6 +130,7 @@ std::map<std::string, std::string> network_option_texts(const NetworkOptions& o)
       {"mode", &o.mode},
       {"seed", &o.seed},
       {"rule", &o.rule},
+      {"math", &o.math},
       {"backend", &o.backend},
       {"threads", &o.threads},
   };
@@ -158,6 +163,7 @@ TrainSpec make_train_spec(const NetworkOptions& o) {
   spec.init = plan.spec.inits[g.init[0]];
   spec.seed = plan.spec.seed;
   spec.rule = plan.spec.rule;
+  spec.math_mode = plan.spec.math_mode;
   spec.source = plan.workload;
   if (plan.spec.data_path.empty()) {
     const Preset preset = make_preset(plan.spec.preset, &spec.shape);

@@ -27,7 +27,7 @@ struct NetworkOptions {
   TextOption preset, data, shape;
   TextOption steps, learning_rate, optimizer, momentum, weight_decay;
   TextOption hidden_activation, output_activation;
-  TextOption init, seed, target_loss, train_biases, mode, rule, backend, threads;
+  TextOption init, seed, target_loss, train_biases, mode, rule, math, backend, threads;
 };
 
 // Registers NetworkOptions' flags on a subcommand.
@@ -44,6 +44,7 @@ struct TrainSpec {
   InitSpec init;
   std::uint64_t seed = 1;  // the run seed: keys random initialisation and online shuffles
   Rule rule = Rule::backprop;
+  MathMode math_mode = MathMode::precise;
   std::string backend = "reference";
 };
 

@@ -203,6 +203,7 @@ std::string reproduce_command(const SweepPlan& plan, const BestNetwork& best) {
           " --target-loss " + hp["target_loss"] + " --train-biases " + hp["train_biases"] + " --mode " +
           hp["mode"];
   if (s.rule != Rule::backprop) line += std::string(" --rule ") + to_string(s.rule);
+  if (s.math_mode != MathMode::precise) line += std::string(" --math ") + to_string(s.math_mode);
   return line + " --seed " + std::to_string(s.seed) + " --id " + std::to_string(best.id);
 }
 
@@ -215,7 +216,8 @@ void print_report(const SweepJob& job, const SweepPlan& plan, const SweepSummary
   std::cout << "sweep of " << plan.workload << " (shape " << shapes << "): " << configurations
             << (plan.spec.random > 0 ? " random configurations" : " configurations");
   if (plan.spec.seeds > 1) std::cout << " x up to " << plan.spec.seeds << " seeds";
-  std::cout << " = " << sum.networks << " networks, backend " << sum.backend << "\n";
+  std::cout << " = " << sum.networks << " networks, backend " << sum.backend
+            << (sum.math_mode == MathMode::fast ? ", math fast" : "") << "\n";
   if (sum.networks > 0) {
     std::string fixed;
     for (int h = 0; h < hyperparameter_count; ++h) {

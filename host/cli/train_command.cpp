@@ -132,8 +132,8 @@ void print_report(const TrainSpec& spec, const std::string& backend, const Resul
             << to_string(c.output_activation) << " output, " << optimizer_text(c) << ", learning rate "
             << number_text(c.learning_rate)
             << (c.weight_decay != 0 ? ", weight decay " + number_text(c.weight_decay) : std::string())
-            << ", rule " << to_string(spec.rule) << ", backend " << backend
-            << "\n";
+            << ", rule " << to_string(spec.rule) << (spec.math_mode == MathMode::fast ? ", math fast" : "")
+            << ", backend " << backend << "\n";
   std::cout << "  init " << to_string(spec.init) << ", run seed " << spec.seed << ", up to " << c.max_steps
             << " steps, target loss " << number_text(c.target_loss) << ", biases "
             << (c.train_biases ? "trained" : "fixed") << ", "
@@ -213,6 +213,7 @@ void print_json(const TrainSpec& spec, const std::string& backend, const Results
   j["shape"] = to_string(spec.shape);
   j["backend"] = backend;
   j["rule"] = to_string(spec.rule);
+  j["math_mode"] = to_string(spec.math_mode);
   j["learning_rate"] = c.learning_rate;
   j["optimizer"] = to_string(c.optimizer);
   j["weight_decay"] = c.weight_decay;
@@ -308,6 +309,7 @@ int run_train_command(const TrainOptions& options) {
   batch.seed = spec.seed;
   batch.first_id = options.id;  // a sweep's network id, to retrain that network exactly
   batch.rule = spec.rule;
+  batch.math_mode = spec.math_mode;
   batch.curve_every = curve_every_for(spec.config.max_steps);  // the report reads losses from the curve
   initialize(batch, spec.init);
 

@@ -173,7 +173,6 @@ CLI::App* add_validate_command(CLI::App& app, ValidateCommandOptions& options) {
       "K");
   add(options.random, "--random", "draw N configurations from the lists and ranges instead of the grid", "N");
   add(options.config, "--config", "JSON file of sweep options; flags override it", "FILE");
-  add(options.math, "--math", "math mode: precise (default) or fast", "precise|fast");
   add(options.worst, "--worst", "how many of the most different networks to list (default 5)", "K");
   v->add_flag("--json", options.json, "print one JSON object instead of the report");
   v->footer(
@@ -190,7 +189,7 @@ int run_validate_command(const ValidateCommandOptions& options) {
                          options.config, validate_job_keys);
   bool workload_given = false;
   for (const auto& kv : texts)
-    workload_given = workload_given || (kv.first != "backend" && kv.first != "threads");
+    workload_given = workload_given || (kv.first != "backend" && kv.first != "threads" && kv.first != "math");
   if (!workload_given) texts.insert(default_workload.begin(), default_workload.end());
 
   const std::string backend_name = texts.count("backend") ? texts["backend"] : "auto";
@@ -208,10 +207,6 @@ int run_validate_command(const ValidateCommandOptions& options) {
   }
 
   SweepPlan plan = expand(make_sweep_spec(texts));
-  if (options.math.given()) {
-    const MathMode mode = parse_math_mode(options.math.value);
-    for (SweepGroup& g : plan.groups) g.batch.math_mode = mode;
-  }
   const std::unique_ptr<Backend> backend = make_backend(backend_name, backend_options);
   const ValidationReport report = validate(plan, *backend, run);
   if (options.json) {

@@ -123,25 +123,18 @@ nlohmann::json network_json(const BestNetwork& b) {
 }  // namespace
 
 const char* to_string(Hyperparameter h) {
-  static const char* const names[hyperparameter_count] = {"shape",
-                                                          "learning_rate",
-                                                          "momentum",
-                                                          "weight_decay",
-                                                          "optimizer",
-                                                          "hidden_activation",
-                                                          "output_activation",
-                                                          "init",
-                                                          "max_steps",
-                                                          "target_loss",
-                                                          "train_biases",
-                                                          "mode"};
+  static const char* const names[hyperparameter_count] = {
+      "shape",     "learning_rate",     "momentum",          "weight_decay",
+      "optimizer", "hidden_activation", "output_activation", "init",
+      "max_steps", "target_loss",       "train_biases",      "mode"};
   const int k = static_cast<int>(h);
   return k >= 0 && k < hyperparameter_count ? names[k] : "unknown";
 }
 
 bool is_numeric(Hyperparameter h) {
   return h == Hyperparameter::learning_rate || h == Hyperparameter::momentum ||
-         h == Hyperparameter::weight_decay || h == Hyperparameter::max_steps || h == Hyperparameter::target_loss;
+         h == Hyperparameter::weight_decay || h == Hyperparameter::max_steps ||
+         h == Hyperparameter::target_loss;
 }
 
 double hyperparameter_number(const SweepPlan& plan, std::size_t g, std::size_t i, Hyperparameter h) {
@@ -400,6 +393,7 @@ SweepSummary summarize(const SweepPlan& plan, const SweepResults& results, std::
   SweepSummary sum;
   sum.workload = plan.workload;
   sum.backend = results.backend;
+  sum.math_mode = plan.spec.math_mode;
   sum.seconds = results.seconds;
   sum.net_steps = results.net_steps;
   count_by_status(plan, results, sum);
@@ -417,6 +411,7 @@ std::string summary_json(const SweepSummary& s) {
   nlohmann::json j;
   j["workload"] = s.workload;
   j["backend"] = s.backend;
+  j["math_mode"] = to_string(s.math_mode);
   j["networks"] = s.networks;
   j["converged"] = s.converged;
   j["ran_out"] = s.ran_out;

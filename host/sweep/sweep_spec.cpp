@@ -281,7 +281,8 @@ const std::vector<std::string>& sweep_spec_keys() {
                                                 "seeds",
                                                 "random",
                                                 "seed",
-                                                "rule"};
+                                                "rule",
+                                                "math"};
   return keys;
 }
 
@@ -360,6 +361,7 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
     spec.seed = v;
   }
   if (get("rule", t)) spec.rule = parse_rule(t);
+  if (get("math", t)) spec.math_mode = parse_math_mode(t);
   // Without --steps, rule seed-blog replays the seed program's whole run.
   if (spec.rule == Rule::seed_blog && spec.max_steps.empty()) {
     spec.max_steps = NumberAxis::single(seed_example::program_updates);
@@ -657,6 +659,7 @@ SweepGroup make_group(const ConfigSpace& space, const NetworkConfig& base, std::
   g.batch.seed = spec.seed;
   g.batch.first_id = first_id;
   g.batch.rule = spec.rule;
+  g.batch.math_mode = spec.math_mode;
   g.batch.curve_every = 0;
   g.init.resize(networks);
   g.replicate.resize(networks);

@@ -365,7 +365,8 @@ void compare_single_steps(ValidationReport& report, const Batch& batch, const Re
     // float's rounding of g moves that step by up to lr times its relative
     // error. Above adam_noise_learning_rate that passes the parameter tolerance,
     // so there, as for whole runs, the step is compared by status.
-    if (batch.optimizer[i] == Optimizer::adam && batch.learning_rate[i] > tol.adam_noise_learning_rate) continue;
+    if (batch.optimizer[i] == Optimizer::adam && batch.learning_rate[i] > tol.adam_noise_learning_rate)
+      continue;
     ++report.step_params.networks;
     for (int q = 0; q < batch.num_params(); ++q) {
       const double a = candidate_step.param(i, q), b = reference_step.param(i, q);

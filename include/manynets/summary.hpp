@@ -76,6 +76,7 @@ struct BestNetwork {
 struct SweepSummary {
   std::string workload;
   std::string backend;
+  MathMode math_mode = MathMode::precise;
   std::size_t networks = 0, converged = 0, ran_out = 0, diverged = 0;
   double seconds = 0, net_steps = 0;
   std::vector<HyperparameterTable> tables;  // one per swept hyperparameter
@@ -90,7 +91,8 @@ SweepSummary summarize(const SweepPlan& plan, const SweepResults& results, std::
 
 // The summary as one JSON object: networks, converged, ran_out, diverged, best
 // (id, hyperparameters, loss, steps, status), best_configurations, tables,
-// workload, backend, seconds, net_steps_per_second. Non-finite numbers are null.
+// workload, backend, math_mode, seconds, net_steps_per_second. Non-finite numbers
+// are null.
 std::string summary_json(const SweepSummary& summary);
 
 // The median of values (NaN when empty); reorders them.

@@ -68,6 +68,7 @@ struct SweepSpec {
   std::size_t random = 0;  // 0: the grid (product of every axis); N: N configurations drawn from the axes
   std::uint64_t seed = 1;  // the run seed: keys initial weights, shuffles and random draws
   Rule rule = Rule::backprop;
+  MathMode math_mode = MathMode::precise;  // the float backends' math; the reference is double either way
 };
 
 // The spec's option names as the command line and config files spell them

@@ -75,16 +75,20 @@ constexpr int kind_key(const Kind& k) {
 }
 
 constexpr Kind kind_of_key(int key) {
-  return Kind{static_cast<Activation>(key / 96),     static_cast<Activation>(key / 24 % 4),
-              static_cast<Optimizer>(key / 8 % 3), key / 4 % 2 == 1,
-              key / 2 % 2 == 1,                      key % 2 == 1};
+  return Kind{static_cast<Activation>(key / 96),
+              static_cast<Activation>(key / 24 % 4),
+              static_cast<Optimizer>(key / 8 % 3),
+              key / 4 % 2 == 1,
+              key / 2 % 2 == 1,
+              key % 2 == 1};
 }
 static_assert(kind_key(kind_of_key(kNumKinds - 1)) == kNumKinds - 1, "kind keys round-trip");
 
 // Kinds compiled with their choices as constants (the worked example's sweep and
 // its trained-bias variant); every other kind runs the generic block, which reads
 // them at run time.
-constexpr int kSeedKey = kind_key({Activation::sigmoid, Activation::sigmoid, Optimizer::sgd, false, false, false});
+constexpr int kSeedKey =
+    kind_key({Activation::sigmoid, Activation::sigmoid, Optimizer::sgd, false, false, false});
 constexpr int kSeedBiasKey =
     kind_key({Activation::sigmoid, Activation::sigmoid, Optimizer::sgd, false, true, false});
 constexpr int kGenericKey = -1;
@@ -432,8 +436,9 @@ class Block {
   MANYNETS_ALWAYS_INLINE void steps_until_event(StepData& d) {
     if constexpr (FusedSgd) {
       if (!kind().online)
-        step_ = fused_steps_until_event<Math>(net_, xs_.data(), ts_.data(), hp_.learning_rate, hp_.target_loss,
-                                              active_, f(), g(), kind().train_biases, step_, event_);
+        step_ =
+            fused_steps_until_event<Math>(net_, xs_.data(), ts_.data(), hp_.learning_rate, hp_.target_loss,
+                                          active_, f(), g(), kind().train_biases, step_, event_);
     }
     for (;; ++step_) {
       evaluate_step(step_, d);
@@ -520,7 +525,8 @@ class Block {
     for (int l = 0; l < kLanes; ++l) {
       if (active_lane_[l] == 0.0f) continue;
       Status status;
-      if (!math::stop_rule(finite_lane[l] != 0.0f, loss[l], target[l], max_steps_[l], step_ - start_[l], status))
+      if (!math::stop_rule(finite_lane[l] != 0.0f, loss[l], target[l], max_steps_[l], step_ - start_[l],
+                           status))
         continue;
       const std::size_t i = id_[l];
       for (int q = 0; q < kParams; ++q) r_.params[q * n_ + i] = one_nan(params[q][l]);
@@ -684,8 +690,9 @@ class CpuBackend : public Backend {
     std::vector<std::uint16_t> keys(end - begin);
     std::array<std::size_t, kNumKinds + 1> start{};
     for (std::size_t i = begin; i < end; ++i) {
-      const Kind k{b.hidden_activation[i], b.output_activation[i], b.optimizer[i],
-                   b.mode[i] == Mode::online && c.samples > 1, b.train_biases[i] != 0, b.weight_decay[i] != 0};
+      const Kind k{b.hidden_activation[i], b.output_activation[i],
+                   b.optimizer[i],         b.mode[i] == Mode::online && c.samples > 1,
+                   b.train_biases[i] != 0, b.weight_decay[i] != 0};
       keys[i - begin] = static_cast<std::uint16_t>(kind_key(k));
       ++start[keys[i - begin] + 1];
     }

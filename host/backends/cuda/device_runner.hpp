@@ -20,8 +20,8 @@ inline constexpr double kDeviceMemoryShare = 0.7;
 
 // What one network of a chunk costs, and how many chunks are in flight at once.
 struct ChunkCost {
-  double device_bytes = 0;  // device buffers per network (inputs, outputs, workspace)
-  double pinned_bytes = 0;  // pinned host staging per network; 0: no bound from it
+  double device_bytes = 0;   // device buffers per network (inputs, outputs, workspace)
+  double pinned_bytes = 0;   // pinned host staging per network; 0: no bound from it
   double pinned_budget = 0;  // pinned bytes one chunk may stage
   int in_flight = 1;         // chunks whose buffers coexist (one per stream)
 };

@@ -439,7 +439,8 @@ MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, 
   const int trained = hp.train_biases ? Net::num_params : Net::num_weights;
   const bool decays = NumberOps<T>::any_nonzero(hp.weight_decay);
   auto gradient = [&](int q) {
-    return decays && q < Net::num_weights ? NumberOps<T>::fma(hp.weight_decay, net.p[q], grad.p[q]) : grad.p[q];
+    return decays && q < Net::num_weights ? NumberOps<T>::fma(hp.weight_decay, net.p[q], grad.p[q])
+                                          : grad.p[q];
   };
   switch (hp.optimizer) {
     case Optimizer::sgd:
