@@ -174,8 +174,9 @@ TEST(CliTrain, PlotDrawsAPngOfEveryStepAndLeavesNothingElse) {
 TEST(CliTrain, PlotWithoutPythonFailsWithOneLineAndLeavesNoFile) {
   const fs::path dir = make_temp_dir();
   const fs::path png = dir / "seed.png";
-  const RunResult r = run_manynets_command("MANYNETS_PYTHON=/nonexistent/python3 '" + std::string(MANYNETS_EXE) +
-                                           "' train --preset seed --steps 5 --plot '" + png.string() + "'");
+  const RunResult r =
+      run_manynets_command("MANYNETS_PYTHON=/nonexistent/python3 '" + std::string(MANYNETS_EXE) +
+                           "' train --preset seed --steps 5 --plot '" + png.string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
   EXPECT_NE(r.err.find("python3-matplotlib"), std::string::npos) << r.err;
@@ -491,11 +492,31 @@ TEST(CliSweep, JsonHasTheDocumentedKeysAndTrainIdReproducesTheBest) {
   EXPECT_EQ(again.at("loss").get<double>(), best.at("loss").get<double>());
 }
 
+// The report's reproduce line, run as printed, trains the best network again to
+// the same loss: every swept value (drawn at random, momentum and weight decay
+// among them) reaches train at full precision.
+TEST(CliSweep, TheReproduceLineRetrainsTheBestNetwork) {
+  const std::string sweep =
+      "sweep --preset xor --lr 0.3:3:4:log --optimizer sgd,momentum,adam --momentum 0.5:0.9:3 "
+      "--weight-decay 0:1e-3:3 --init uniform:1,xavier --random 24 --steps 300 --backend reference";
+  const nlohmann::json j = parse_json(run_manynets(sweep + " --json"));
+  const RunResult report = run_manynets(sweep);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string prefix = "reproduce: manynets ";
+  const std::size_t at = report.out.find(prefix);
+  ASSERT_NE(at, std::string::npos) << report.out;
+  const std::size_t from = at + prefix.size();
+  const std::string line = report.out.substr(from, report.out.find('\n', from) - from);
+  const nlohmann::json again = parse_json(run_manynets(line + " --backend reference --json"));
+  EXPECT_EQ(again.at("loss").get<double>(), j.at("best").at("loss").get<double>()) << line;
+}
+
 // --math fast reaches the batch: cpu's fast results differ from its precise
 // ones in the last digits, the reports and JSON say so, and the reproduce line
 // keeps it.
 TEST(CliSweep, MathFastReachesTheTrainingTheReportAndTheJson) {
-  const std::string sweep = "sweep --preset xor --lr 0.5,2 --init uniform:1 --seeds 3 --steps 300 --backend cpu";
+  const std::string sweep =
+      "sweep --preset xor --lr 0.5,2 --init uniform:1 --seeds 3 --steps 300 --backend cpu";
   const nlohmann::json precise = parse_json(run_manynets(sweep + " --json"));
   const nlohmann::json fast = parse_json(run_manynets(sweep + " --math fast --json"));
   EXPECT_EQ(precise.at("math_mode").get<std::string>(), "precise");
@@ -507,7 +528,8 @@ TEST(CliSweep, MathFastReachesTheTrainingTheReportAndTheJson) {
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_NE(report.out.find("backend cpu, math fast"), std::string::npos) << report.out;
   EXPECT_NE(report.out.find("--math fast --seed 1 --id"), std::string::npos) << report.out;
-  const nlohmann::json train = parse_json(run_manynets("train --preset seed --backend cpu --math fast --json"));
+  const nlohmann::json train =
+      parse_json(run_manynets("train --preset seed --backend cpu --math fast --json"));
   EXPECT_EQ(train.at("math_mode").get<std::string>(), "fast");
 }
 

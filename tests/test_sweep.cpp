@@ -608,10 +608,14 @@ TEST(SweepFiles, RunsCsvAndSummaryJsonRoundTrip) {
   const auto col = [&header](const std::string& name) {
     return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
-  for (const char* name : {"id", "shape", "learning_rate", "init", "seed", "status", "steps",
-                           "steps_to_target", "loss", "abs_error", "w1", "w9", "b1[2]", "b2[0]"}) {
-    EXPECT_LT(col(name), header.size()) << name;
-  }
+  // The columns as the README lists them: scripts may read them by position.
+  EXPECT_EQ(rows[0].rfind("id,shape,learning_rate,momentum,optimizer,hidden_activation,output_activation,"
+                          "init,max_steps,target_loss,train_biases,mode,weight_decay,seed,replicate,status,"
+                          "steps,steps_to_target,loss,abs_error,w1,",
+                          0),
+            0u)
+      << rows[0];
+  for (const char* name : {"w9", "b1[2]", "b2[0]"}) EXPECT_LT(col(name), header.size()) << name;
   std::size_t row = 1;
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
     const Results& r = results.results[g];
@@ -620,6 +624,11 @@ TEST(SweepFiles, RunsCsvAndSummaryJsonRoundTrip) {
       ASSERT_EQ(cells.size(), header.size()) << rows[row];
       EXPECT_EQ(std::stoull(cells[col("id")]), plan.groups[g].batch.first_id + i);
       EXPECT_EQ(cells[col("shape")], to_string(plan.groups[g].shape));
+      // Every hyperparameter column as the summary reads it back.
+      for (int h = 0; h < hyperparameter_count; ++h) {
+        const auto hp = static_cast<Hyperparameter>(h);
+        EXPECT_EQ(cells[col(to_string(hp))], hyperparameter_text(plan, g, i, hp)) << to_string(hp);
+      }
       EXPECT_EQ(std::strtod(cells[col("learning_rate")].c_str(), nullptr),
                 plan.groups[g].batch.learning_rate[i]);
       EXPECT_EQ(std::strtod(cells[col("loss")].c_str(), nullptr), r.loss[i]);

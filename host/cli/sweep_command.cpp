@@ -195,13 +195,14 @@ std::string reproduce_command(const SweepPlan& plan, const BestNetwork& best) {
   const SweepSpec& s = plan.spec;
   std::string line = "manynets train ";
   line += s.data_path.empty() ? "--preset " + s.preset : "--data '" + s.data_path + "'";
-  line += " --shape " + hp["shape"] + " --lr " + hp["learning_rate"] + " --optimizer " + hp["optimizer"];
-  if (hp["optimizer"] == "momentum") line += " --momentum " + hp["momentum"];
-  if (hp["weight_decay"] != "0") line += " --weight-decay " + hp["weight_decay"];
-  line += " --hidden-activation " + hp["hidden_activation"] + " --output-activation " +
-          hp["output_activation"] + " --init " + hp["init"] + " --steps " + hp["max_steps"] +
-          " --target-loss " + hp["target_loss"] + " --train-biases " + hp["train_biases"] + " --mode " +
-          hp["mode"];
+  for (int k = 0; k < hyperparameter_count; ++k) {
+    const auto h = static_cast<Hyperparameter>(k);
+    const std::string& value = hp[to_string(h)];
+    // Values that change nothing stay off the line.
+    if (h == Hyperparameter::momentum && hp["optimizer"] != "momentum") continue;
+    if (h == Hyperparameter::weight_decay && value == "0") continue;
+    line += std::string(" --") + option_name(h) + " " + value;
+  }
   if (s.rule != Rule::backprop) line += std::string(" --rule ") + to_string(s.rule);
   if (s.math_mode != MathMode::precise) line += std::string(" --math ") + to_string(s.math_mode);
   return line + " --seed " + std::to_string(s.seed) + " --id " + std::to_string(best.id);

@@ -142,8 +142,29 @@ char* put(char* p, const std::string& s) {
   return p + s.size();
 }
 
+char* put(char* p, const char* s) {
+  const std::size_t n = std::strlen(s);
+  std::memcpy(p, s, n);
+  return p + n;
+}
+
 char* put_int(char* p, long long v) {
   return std::to_chars(p, p + 24, v).ptr;
+}
+
+// A network's hyperparameter as runs.csv writes it.
+char* put_value(char* p, double v) {
+  return format_number(p, v);
+}
+char* put_value(char* p, std::int32_t v) {
+  return put_int(p, v);
+}
+char* put_value(char* p, std::uint8_t on) {  // a Batch keeps a bool column as bytes
+  return put(p, on ? "on" : "off");
+}
+template <class Name>
+char* put_value(char* p, Name v) {
+  return put(p, to_string(v));
 }
 
 std::string join_path(const std::string& dir, const char* name) {
@@ -176,7 +197,7 @@ void fill_runs_csv(AtomicFile& f, const SweepPlan& plan, const SweepResults& res
 
   const std::string seed = "," + std::to_string(plan.spec.seed) + ",";
   std::vector<std::string> inits;
-  for (const InitSpec& s : plan.spec.inits) inits.push_back("," + to_string(s));
+  for (const InitSpec& s : plan.spec.inits) inits.push_back(to_string(s));
   const std::size_t max_row = 64 + static_cast<std::size_t>(10 + columns) * 32 + 256;
 
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
@@ -196,30 +217,21 @@ void fill_runs_csv(AtomicFile& f, const SweepPlan& plan, const SweepResults& res
     std::vector<int> param_at(static_cast<std::size_t>(columns), -1);
     for (int p = 0; p < s.num_params(); ++p)
       param_at[static_cast<std::size_t>(column_of[static_cast<std::size_t>(p)])] = p;
-    const std::string shape = "," + to_string(s) + ",";
+    const std::string shape_text = to_string(s);
 
     for (std::size_t i = 0; i < b.size(); ++i) {
+      const std::string& init_text = inits[group.init[i]];
       char* p = f.reserve(max_row);
       p = put_int(p, static_cast<long long>(b.first_id + i));
-      p = put(p, shape);
-      p = format_number(p, b.learning_rate[i]);
-      *p++ = ',';
-      p = format_number(p, b.momentum[i]);
-      *p++ = ',';
-      p = format_number(p, b.weight_decay[i]);
-      *p++ = ',';
-      p = put(p, to_string(b.optimizer[i]));
-      *p++ = ',';
-      p = put(p, to_string(b.hidden_activation[i]));
-      *p++ = ',';
-      p = put(p, to_string(b.output_activation[i]));
-      p = put(p, inits[group.init[i]]);
-      *p++ = ',';
-      p = put_int(p, b.max_steps[i]);
-      *p++ = ',';
-      p = format_number(p, b.target_loss[i]);
-      p = put(p, b.train_biases[i] ? ",on," : ",off,");
-      p = put(p, to_string(b.mode[i]));
+#define MANYNETS_PUT_HYPERPARAMETER(name, field, option) \
+  *p++ = ',';                                            \
+  p = put_value(p, b.name[i]);
+#define MANYNETS_PUT_OTHER(name, field, option) \
+  *p++ = ',';                                   \
+  p = put(p, name##_text);
+      MANYNETS_SWEEP_AXES(MANYNETS_PUT_HYPERPARAMETER, MANYNETS_PUT_OTHER)
+#undef MANYNETS_PUT_HYPERPARAMETER
+#undef MANYNETS_PUT_OTHER
       p = put(p, seed);
       p = put_int(p, group.replicate[i]);
       *p++ = ',';

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "host/sweep/axes.hpp"
 #include "manynets/writers.hpp"
 
 namespace manynets {
@@ -22,31 +23,45 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr int random_bins = 10;  // rows of a random sweep's numeric range
 
-const NumberAxis* numeric_axis(const SweepSpec& spec, Hyperparameter h) {
-  switch (h) {
-    case Hyperparameter::learning_rate:
-      return &spec.learning_rate;
-    case Hyperparameter::momentum:
-      return &spec.momentum;
-    case Hyperparameter::weight_decay:
-      return &spec.weight_decay;
-    case Hyperparameter::max_steps:
-      return &spec.max_steps;
-    case Hyperparameter::target_loss:
-      return &spec.target_loss;
-    default:
-      return nullptr;
-  }
+const NumberAxis* number_axis_of(const NumberAxis& axis) {
+  return &axis;
+}
+template <class V>
+const NumberAxis* number_axis_of(const std::vector<V>&) {
+  return nullptr;
 }
 
-template <class T, class Key>
-std::size_t distinct_by(const std::vector<T>& values, Key key) {
-  std::vector<std::string> seen;
-  for (const T& v : values) {
-    const std::string k = key(v);
-    if (std::find(seen.begin(), seen.end(), k) == seen.end()) seen.push_back(k);
+const NumberAxis* numeric_axis(const SweepSpec& spec, Hyperparameter h) {
+  switch (h) {
+#define MANYNETS_AXIS_CASE(name, field, option) \
+  case Hyperparameter::name:                    \
+    return number_axis_of(spec.field);
+    MANYNETS_SWEEP_AXES(MANYNETS_AXIS_CASE, MANYNETS_AXIS_CASE)
+#undef MANYNETS_AXIS_CASE
   }
-  return seen.size();
+  return nullptr;
+}
+
+// A network's value: its number (NaN for a name) and its text.
+double number_of(double v) {
+  return v;
+}
+double number_of(std::int32_t v) {
+  return v;
+}
+template <class V>
+double number_of(const V&) {
+  return nan;
+}
+std::string text_of(double v) {
+  return number_text(v);
+}
+std::string text_of(std::int32_t v) {
+  return number_text(v);
+}
+template <class V>
+std::string text_of(const V& v) {
+  return axes::text(v);
 }
 
 // Accumulates one row's networks; medians are taken at the end.
@@ -122,34 +137,14 @@ nlohmann::json network_json(const BestNetwork& b) {
 
 }  // namespace
 
-const char* to_string(Hyperparameter h) {
-  static const char* const names[hyperparameter_count] = {
-      "shape",     "learning_rate",     "momentum",          "weight_decay",
-      "optimizer", "hidden_activation", "output_activation", "init",
-      "max_steps", "target_loss",       "train_biases",      "mode"};
-  const int k = static_cast<int>(h);
-  return k >= 0 && k < hyperparameter_count ? names[k] : "unknown";
-}
-
-bool is_numeric(Hyperparameter h) {
-  return h == Hyperparameter::learning_rate || h == Hyperparameter::momentum ||
-         h == Hyperparameter::weight_decay || h == Hyperparameter::max_steps ||
-         h == Hyperparameter::target_loss;
-}
-
 double hyperparameter_number(const SweepPlan& plan, std::size_t g, std::size_t i, Hyperparameter h) {
   const Batch& b = plan.groups[g].batch;
   switch (h) {
-    case Hyperparameter::learning_rate:
-      return b.learning_rate[i];
-    case Hyperparameter::momentum:
-      return b.momentum[i];
-    case Hyperparameter::weight_decay:
-      return b.weight_decay[i];
-    case Hyperparameter::max_steps:
-      return b.max_steps[i];
-    case Hyperparameter::target_loss:
-      return b.target_loss[i];
+#define MANYNETS_NUMBER_CASE(name, field, option) \
+  case Hyperparameter::name:                      \
+    return number_of(b.name[i]);
+    MANYNETS_SWEEP_AXES(MANYNETS_NUMBER_CASE, MANYNETS_SKIP_AXIS)
+#undef MANYNETS_NUMBER_CASE
     default:
       return nan;
   }
@@ -159,45 +154,26 @@ std::string hyperparameter_text(const SweepPlan& plan, std::size_t g, std::size_
   const SweepGroup& group = plan.groups[g];
   const Batch& b = group.batch;
   switch (h) {
+#define MANYNETS_TEXT_CASE(name, field, option) \
+  case Hyperparameter::name:                    \
+    return text_of(b.name[i]);
+    MANYNETS_SWEEP_AXES(MANYNETS_TEXT_CASE, MANYNETS_SKIP_AXIS)
+#undef MANYNETS_TEXT_CASE
     case Hyperparameter::shape:
       return to_string(group.shape);
-    case Hyperparameter::optimizer:
-      return to_string(b.optimizer[i]);
-    case Hyperparameter::hidden_activation:
-      return to_string(b.hidden_activation[i]);
-    case Hyperparameter::output_activation:
-      return to_string(b.output_activation[i]);
     case Hyperparameter::init:
       return to_string(plan.spec.inits[group.init[i]]);
-    case Hyperparameter::train_biases:
-      return b.train_biases[i] ? "on" : "off";
-    case Hyperparameter::mode:
-      return to_string(b.mode[i]);
-    default:
-      return number_text(hyperparameter_number(plan, g, i, h));
   }
+  return "";
 }
 
 std::vector<Hyperparameter> swept_hyperparameters(const SweepPlan& plan) {
   const SweepSpec& s = plan.spec;
-  const bool random = s.random > 0;
-  const auto name = [](auto v) { return std::string(to_string(v)); };
   std::vector<Hyperparameter> out;
-  if (distinct_by(s.shapes, [](const Shape& v) { return to_string(v); }) > 1)
-    out.push_back(Hyperparameter::shape);
-  if (s.learning_rate.varies(random)) out.push_back(Hyperparameter::learning_rate);
-  if (s.momentum.varies(random)) out.push_back(Hyperparameter::momentum);
-  if (s.weight_decay.varies(random)) out.push_back(Hyperparameter::weight_decay);
-  if (distinct_by(s.optimizers, name) > 1) out.push_back(Hyperparameter::optimizer);
-  if (distinct_by(s.hidden_activations, name) > 1) out.push_back(Hyperparameter::hidden_activation);
-  if (distinct_by(s.output_activations, name) > 1) out.push_back(Hyperparameter::output_activation);
-  if (distinct_by(s.inits, [](const InitSpec& v) { return to_string(v); }) > 1)
-    out.push_back(Hyperparameter::init);
-  if (s.max_steps.varies(random)) out.push_back(Hyperparameter::max_steps);
-  if (s.target_loss.varies(random)) out.push_back(Hyperparameter::target_loss);
-  if (distinct_by(s.train_biases, [](bool v) { return std::string(v ? "on" : "off"); }) > 1)
-    out.push_back(Hyperparameter::train_biases);
-  if (distinct_by(s.modes, name) > 1) out.push_back(Hyperparameter::mode);
+#define MANYNETS_SWEPT(name, field, option) \
+  if (axes::varies(s.field, s.random > 0)) out.push_back(Hyperparameter::name);
+  MANYNETS_SWEEP_AXES(MANYNETS_SWEPT, MANYNETS_SWEPT)
+#undef MANYNETS_SWEPT
   return out;
 }
 

@@ -2,6 +2,7 @@
 // files into a SweepSpec, and expanding a spec into one Batch per shape with
 // global network ids (grid product or random draws from Philox).
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -11,13 +12,15 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "host/sweep/axes.hpp"
+#include "manynets/detail/random.hpp"
 #include "manynets/error.hpp"
 #include "manynets/presets.hpp"
-#include "manynets/detail/random.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/writers.hpp"
@@ -91,14 +94,6 @@ void check_axis(const std::string& option, const std::string& text, const Number
 }
 
 template <class T>
-std::vector<T> parse_names(const std::string& option, const std::string& text,
-                           T (*parse)(const std::string&)) {
-  std::vector<T> out;
-  for (const std::string& cell : split_list(option, text)) out.push_back(parse(cell));
-  return out;
-}
-
-template <class T>
 std::size_t distinct_count(const std::vector<T>& values) {
   std::size_t n = 0;
   for (std::size_t k = 0; k < values.size(); ++k) {
@@ -109,28 +104,13 @@ std::size_t distinct_count(const std::vector<T>& values) {
   return n;
 }
 
-// One configuration: a value (or index into its list) for every axis.
-struct Config {
-  std::uint32_t shape = 0, optimizer = 0, hidden = 0, output = 0, init = 0, biases = 0, mode = 0;
-  double learning_rate = 0, momentum = 0, max_steps = 0, target_loss = 0, weight_decay = 0;
-};
+// One configuration: for every axis (in Hyperparameter order) its number, or
+// the index into its list.
+using Config = std::array<double, hyperparameter_count>;
 
-// Axis order of the grid (and the index of each axis' random draws).
-enum Axis : std::uint32_t {
-  ax_shape,
-  ax_lr,
-  ax_momentum,
-  ax_optimizer,
-  ax_hidden,
-  ax_output,
-  ax_init,
-  ax_steps,
-  ax_target,
-  ax_biases,
-  ax_mode,
-  ax_weight_decay,  // last, so that the draws of the axes before it stay as they were
-  axis_count
-};
+constexpr std::size_t axis(Hyperparameter h) {
+  return static_cast<std::size_t>(h);
+}
 
 // Refuses a sweep whose batches and results would not fit in the memory left,
 // before they are allocated.
@@ -161,8 +141,67 @@ void check_memory(const std::vector<Shape>& shapes, const std::vector<std::size_
                     " networks (fewer values, --seeds or --random N per run, each run with its own --out)");
 }
 
-std::int32_t step_count(double v) {
-  return static_cast<std::int32_t>(std::llround(std::min<double>(std::max(v, 0.0), max_allowed_steps)));
+// One cell of a list axis.
+Shape parse_cell(const std::string&, const std::string&, const std::string& cell, const Shape*) {
+  return parse_shape(cell);
+}
+Optimizer parse_cell(const std::string&, const std::string&, const std::string& cell, const Optimizer*) {
+  return parse_optimizer(cell);
+}
+Activation parse_cell(const std::string&, const std::string&, const std::string& cell, const Activation*) {
+  return parse_activation(cell);
+}
+InitSpec parse_cell(const std::string&, const std::string&, const std::string& cell, const InitSpec*) {
+  return parse_init(cell);
+}
+Mode parse_cell(const std::string&, const std::string&, const std::string& cell, const Mode*) {
+  return parse_mode(cell);
+}
+bool parse_cell(const std::string& option, const std::string& whole, const std::string& cell, const bool*) {
+  if (cell != "on" && cell != "off")
+    throw input_error("--" + option + " expects on or off (a sweep also takes on,off), got " +
+                      in_quotes(whole));
+  return cell == "on";
+}
+
+template <class V>
+void parse_axis(Hyperparameter, const std::string& option, const std::string& text, std::vector<V>& list) {
+  list.clear();
+  for (const std::string& cell : split_list(option, text))
+    list.push_back(parse_cell(option, text, cell, static_cast<const V*>(nullptr)));
+}
+
+// A numeric axis, checked against the range of its hyperparameter.
+void parse_axis(Hyperparameter h, const std::string& option, const std::string& text, NumberAxis& axis) {
+  axis = parse_number_axis(option, text);
+  switch (h) {
+    case Hyperparameter::learning_rate:
+      check_axis(option, text, axis, 0, HUGE_VAL, false, "learning rates must be >= 0");
+      break;
+    case Hyperparameter::momentum:
+      check_axis(option, text, axis, 0, 1, true, "momentum must be in [0, 1)");
+      break;
+    case Hyperparameter::weight_decay:
+      check_axis(option, text, axis, 0, HUGE_VAL, false, "weight decays must be >= 0");
+      break;
+    case Hyperparameter::target_loss:
+      check_axis(option, text, axis, 0, HUGE_VAL, false, "target losses must be >= 0");
+      break;
+    case Hyperparameter::max_steps:
+      check_axis(option, text, axis, 1, max_allowed_steps, false,
+                 "step counts must be from 1 to " + std::to_string(max_allowed_steps));
+      if (axis.kind == NumberAxis::Kind::list) {
+        for (double v : axis.values) {
+          if (v != std::floor(v))
+            throw input_error("--" + option + " " + in_quotes(text) + ": " + number_text(v) +
+                              " is not a whole number of steps");
+        }
+      }
+      for (double& v : axis.values) v = axes::step_count(v);  // ranges land on whole steps
+      break;
+    default:
+      throw std::logic_error("no range for the numeric axis " + option);
+  }
 }
 
 }  // namespace
@@ -263,26 +302,48 @@ NumberAxis parse_number_axis(const std::string& option, const std::string& text)
 
 // ---- option texts and config files
 
+const char* to_string(Hyperparameter h) {
+  static const char* const names[] = {
+#define MANYNETS_AXIS_NAME(name, field, option) #name,
+      MANYNETS_SWEEP_AXES(MANYNETS_AXIS_NAME, MANYNETS_AXIS_NAME)
+#undef MANYNETS_AXIS_NAME
+  };
+  const std::size_t k = axis(h);
+  return k < hyperparameter_count ? names[k] : "unknown";
+}
+
+const char* option_name(Hyperparameter h) {
+  static const char* const options[] = {
+#define MANYNETS_AXIS_OPTION(name, field, option) option,
+      MANYNETS_SWEEP_AXES(MANYNETS_AXIS_OPTION, MANYNETS_AXIS_OPTION)
+#undef MANYNETS_AXIS_OPTION
+  };
+  const std::size_t k = axis(h);
+  return k < hyperparameter_count ? options[k] : "unknown";
+}
+
+bool is_numeric(Hyperparameter h) {
+  static const bool numeric[] = {
+#define MANYNETS_AXIS_NUMERIC(name, field, option) axes::is_numeric(SweepSpec{}.field),
+      MANYNETS_SWEEP_AXES(MANYNETS_AXIS_NUMERIC, MANYNETS_AXIS_NUMERIC)
+#undef MANYNETS_AXIS_NUMERIC
+  };
+  const std::size_t k = axis(h);
+  return k < hyperparameter_count && numeric[k];
+}
+
 const std::vector<std::string>& sweep_spec_keys() {
-  static const std::vector<std::string> keys = {"preset",
-                                                "data",
-                                                "shape",
-                                                "lr",
-                                                "momentum",
-                                                "weight-decay",
-                                                "optimizer",
-                                                "hidden-activation",
-                                                "output-activation",
-                                                "init",
-                                                "steps",
-                                                "target-loss",
-                                                "train-biases",
-                                                "mode",
-                                                "seeds",
-                                                "random",
-                                                "seed",
-                                                "rule",
-                                                "math"};
+  static const std::vector<std::string> keys = {
+      "preset",
+      "data",
+#define MANYNETS_AXIS_OPTION(name, field, option) option,
+      MANYNETS_SWEEP_AXES(MANYNETS_AXIS_OPTION, MANYNETS_AXIS_OPTION)
+#undef MANYNETS_AXIS_OPTION
+          "seeds",
+      "random",
+      "seed",
+      "rule",
+      "math"};
   return keys;
 }
 
@@ -301,52 +362,10 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
     spec.preset = t;
   }
   if (get("data", t)) spec.data_path = t;
-  if (get("shape", t)) {
-    for (const std::string& cell : split_list("shape", t)) spec.shapes.push_back(parse_shape(cell));
-  }
-  if (get("lr", t)) {
-    spec.learning_rate = parse_number_axis("lr", t);
-    check_axis("lr", t, spec.learning_rate, 0, HUGE_VAL, false, "learning rates must be >= 0");
-  }
-  if (get("momentum", t)) {
-    spec.momentum = parse_number_axis("momentum", t);
-    check_axis("momentum", t, spec.momentum, 0, 1, true, "momentum must be in [0, 1)");
-  }
-  if (get("weight-decay", t)) {
-    spec.weight_decay = parse_number_axis("weight-decay", t);
-    check_axis("weight-decay", t, spec.weight_decay, 0, HUGE_VAL, false, "weight decays must be >= 0");
-  }
-  if (get("steps", t)) {
-    spec.max_steps = parse_number_axis("steps", t);
-    check_axis("steps", t, spec.max_steps, 1, max_allowed_steps, false,
-               "step counts must be from 1 to " + std::to_string(max_allowed_steps));
-    if (spec.max_steps.kind == NumberAxis::Kind::list) {
-      for (double v : spec.max_steps.values) {
-        if (v != std::floor(v))
-          throw input_error("--steps " + in_quotes(t) + ": " + number_text(v) +
-                            " is not a whole number of steps");
-      }
-    }
-    for (double& v : spec.max_steps.values) v = step_count(v);  // ranges land on whole steps
-  }
-  if (get("target-loss", t)) {
-    spec.target_loss = parse_number_axis("target-loss", t);
-    check_axis("target-loss", t, spec.target_loss, 0, HUGE_VAL, false, "target losses must be >= 0");
-  }
-  if (get("optimizer", t)) spec.optimizers = parse_names("optimizer", t, parse_optimizer);
-  if (get("hidden-activation", t))
-    spec.hidden_activations = parse_names("hidden-activation", t, parse_activation);
-  if (get("output-activation", t))
-    spec.output_activations = parse_names("output-activation", t, parse_activation);
-  if (get("init", t)) spec.inits = parse_names("init", t, parse_init);
-  if (get("train-biases", t)) {
-    for (const std::string& cell : split_list("train-biases", t)) {
-      if (cell != "on" && cell != "off")
-        throw input_error("--train-biases expects on or off (a sweep also takes on,off), got " + in_quotes(t));
-      spec.train_biases.push_back(cell == "on");
-    }
-  }
-  if (get("mode", t)) spec.modes = parse_names("mode", t, parse_mode);
+#define MANYNETS_PARSE_AXIS(name, field, option) \
+  if (get(option, t)) parse_axis(Hyperparameter::name, option, t, spec.field);
+  MANYNETS_SWEEP_AXES(MANYNETS_PARSE_AXIS, MANYNETS_PARSE_AXIS)
+#undef MANYNETS_PARSE_AXIS
   if (get("seeds", t)) spec.seeds = static_cast<int>(parse_count("seeds", t, t, 1, 1000000));
   if (get("random", t)) {
     spec.random = static_cast<std::size_t>(parse_count("random", t, t, 1, max_sweep_networks));
@@ -491,18 +510,13 @@ void check_shapes_distinct(const std::vector<Shape>& shapes) {
   }
 }
 
+// The shapes are filled in with the workload.
 void fill_empty_axes(SweepSpec& spec, const NetworkConfig& base, const InitSpec& base_init) {
-  if (spec.learning_rate.empty()) spec.learning_rate = NumberAxis::single(base.learning_rate);
-  if (spec.momentum.empty()) spec.momentum = NumberAxis::single(base.momentum);
-  if (spec.weight_decay.empty()) spec.weight_decay = NumberAxis::single(base.weight_decay);
-  if (spec.max_steps.empty()) spec.max_steps = NumberAxis::single(base.max_steps);
-  if (spec.target_loss.empty()) spec.target_loss = NumberAxis::single(base.target_loss);
-  if (spec.optimizers.empty()) spec.optimizers = {base.optimizer};
-  if (spec.hidden_activations.empty()) spec.hidden_activations = {base.hidden_activation};
-  if (spec.output_activations.empty()) spec.output_activations = {base.output_activation};
+#define MANYNETS_FILL_AXIS(name, field, option) \
+  if (spec.field.empty()) spec.field = axes::only<decltype(spec.field)>(base.name);
+  MANYNETS_SWEEP_AXES(MANYNETS_FILL_AXIS, MANYNETS_SKIP_AXIS)
+#undef MANYNETS_FILL_AXIS
   if (spec.inits.empty()) spec.inits = {base_init};
-  if (spec.train_biases.empty()) spec.train_biases = {base.train_biases};
-  if (spec.modes.empty()) spec.modes = {base.mode};
 }
 
 // A network keeps its init as a 16-bit index, and init 'seed' is a fixed 2-2-2 network.
@@ -529,20 +543,10 @@ Error too_many_networks() {
 // computed again on every use, so none need to be kept.
 class ConfigSpace {
  public:
-  explicit ConfigSpace(const SweepSpec& spec)
-      : spec_(spec),
-        sizes_{spec.shapes.size(),
-               spec.learning_rate.values.size(),
-               spec.momentum.values.size(),
-               spec.optimizers.size(),
-               spec.hidden_activations.size(),
-               spec.output_activations.size(),
-               spec.inits.size(),
-               spec.max_steps.values.size(),
-               spec.target_loss.values.size(),
-               spec.train_biases.size(),
-               spec.modes.size(),
-               spec.weight_decay.values.size()} {
+  explicit ConfigSpace(const SweepSpec& spec) : spec_(spec) {
+#define MANYNETS_AXIS_SIZE(name, field, option) sizes_[axis(Hyperparameter::name)] = spec.field.size();
+    MANYNETS_SWEEP_AXES(MANYNETS_AXIS_SIZE, MANYNETS_AXIS_SIZE)
+#undef MANYNETS_AXIS_SIZE
     if (spec.random > 0) {
       count_ = spec.random;
       return;
@@ -553,14 +557,24 @@ class ConfigSpace {
     }
   }
 
-  const SweepSpec& spec() const { return spec_; }
-  std::uint64_t count() const { return count_; }
-  Config at(std::uint64_t c) const { return spec_.random > 0 ? drawn(c) : decoded(c); }
+  const SweepSpec& spec() const {
+    return spec_;
+  }
+  std::uint64_t count() const {
+    return count_;
+  }
+  Config at(std::uint64_t c) const {
+    return spec_.random > 0 ? drawn(c) : decoded(c);
+  }
+
+  static std::size_t index(const Config& cfg, Hyperparameter h) {
+    return static_cast<std::size_t>(cfg[axis(h)]);
+  }
 
   // Replicates differ only in random draws: none for the example's weights in full mode.
   std::size_t replicates(const Config& cfg) const {
-    const bool deterministic =
-        spec_.inits[cfg.init].kind == InitSpec::Kind::seed && spec_.modes[cfg.mode] == Mode::full;
+    const bool deterministic = spec_.inits[index(cfg, Hyperparameter::init)].kind == InitSpec::Kind::seed &&
+                               spec_.modes[index(cfg, Hyperparameter::mode)] == Mode::full;
     return deterministic ? 1 : static_cast<std::size_t>(spec_.seeds);
   }
 
@@ -570,65 +584,47 @@ class ConfigSpace {
     if (spec_.random > 0) {
       for (std::uint64_t c = 0; c < count_; ++c) {
         const Config cfg = drawn(c);
-        if (cfg.shape == s) visit(c, cfg);
+        if (index(cfg, Hyperparameter::shape) == s) visit(c, cfg);
       }
     } else {
-      const std::uint64_t per = count_ / sizes_[ax_shape];
+      const std::uint64_t per = count_ / sizes_[axis(Hyperparameter::shape)];
       for (std::uint64_t c = s * per; c < (s + 1) * per; ++c) visit(c, decoded(c));
     }
   }
 
  private:
+  // Grid point c: the last axis varies fastest.
   Config decoded(std::uint64_t c) const {
-    std::uint32_t idx[axis_count];
-    for (int a = axis_count - 1; a >= 0; --a) {
-      idx[a] = static_cast<std::uint32_t>(c % sizes_[a]);
+    std::size_t idx[hyperparameter_count];
+    for (int a = hyperparameter_count - 1; a >= 0; --a) {
+      idx[a] = static_cast<std::size_t>(c % sizes_[a]);
       c /= sizes_[a];
     }
     Config cfg;
-    cfg.shape = idx[ax_shape];
-    cfg.learning_rate = spec_.learning_rate.values[idx[ax_lr]];
-    cfg.momentum = spec_.momentum.values[idx[ax_momentum]];
-    cfg.optimizer = idx[ax_optimizer];
-    cfg.hidden = idx[ax_hidden];
-    cfg.output = idx[ax_output];
-    cfg.init = idx[ax_init];
-    cfg.max_steps = spec_.max_steps.values[idx[ax_steps]];
-    cfg.target_loss = spec_.target_loss.values[idx[ax_target]];
-    cfg.biases = idx[ax_biases];
-    cfg.mode = idx[ax_mode];
-    cfg.weight_decay = spec_.weight_decay.values[idx[ax_weight_decay]];
+#define MANYNETS_DECODE_AXIS(name, field, option) \
+  cfg[axis(Hyperparameter::name)] = axes::at(spec_.field, idx[axis(Hyperparameter::name)]);
+    MANYNETS_SWEEP_AXES(MANYNETS_DECODE_AXIS, MANYNETS_DECODE_AXIS)
+#undef MANYNETS_DECODE_AXIS
     return cfg;
   }
 
   // One Philox draw per axis, keyed by (spec.seed, c, axis).
   Config drawn(std::uint64_t c) const {
-    double u[axis_count];
-    for (std::uint32_t a = 0; a < axis_count; ++a) {
+    double u[hyperparameter_count];
+    for (std::uint32_t a = 0; a < hyperparameter_count; ++a) {
       const auto w = random_words(spec_.seed, c, a, RandomPurpose::sweep_draw);
       u[a] = unit_open(w.v[0], w.v[1]);
     }
-    const auto pick = [&u](std::uint32_t a, std::size_t n) {
-      return static_cast<std::uint32_t>(std::min<std::size_t>(n - 1, static_cast<std::size_t>(u[a] * n)));
-    };
     Config cfg;
-    cfg.shape = pick(ax_shape, sizes_[ax_shape]);
-    cfg.learning_rate = spec_.learning_rate.draw(u[ax_lr]);
-    cfg.momentum = spec_.momentum.draw(u[ax_momentum]);
-    cfg.optimizer = pick(ax_optimizer, sizes_[ax_optimizer]);
-    cfg.hidden = pick(ax_hidden, sizes_[ax_hidden]);
-    cfg.output = pick(ax_output, sizes_[ax_output]);
-    cfg.init = pick(ax_init, sizes_[ax_init]);
-    cfg.max_steps = step_count(spec_.max_steps.draw(u[ax_steps]));
-    cfg.target_loss = spec_.target_loss.draw(u[ax_target]);
-    cfg.biases = pick(ax_biases, sizes_[ax_biases]);
-    cfg.mode = pick(ax_mode, sizes_[ax_mode]);
-    cfg.weight_decay = spec_.weight_decay.draw(u[ax_weight_decay]);
+#define MANYNETS_DRAW_AXIS(name, field, option) \
+  cfg[axis(Hyperparameter::name)] = axes::draw(spec_.field, u[axis(Hyperparameter::name)]);
+    MANYNETS_SWEEP_AXES(MANYNETS_DRAW_AXIS, MANYNETS_DRAW_AXIS)
+#undef MANYNETS_DRAW_AXIS
     return cfg;
   }
 
   const SweepSpec& spec_;
-  std::size_t sizes_[axis_count];
+  std::size_t sizes_[hyperparameter_count] = {};
   std::uint64_t count_ = 1;
 };
 
@@ -640,7 +636,7 @@ std::vector<std::size_t> networks_per_shape(const ConfigSpace& space) {
   for (std::uint64_t c = 0; c < space.count(); ++c) {
     const Config cfg = space.at(c);
     const std::size_t r = space.replicates(cfg);
-    per_shape[cfg.shape] += r;
+    per_shape[ConfigSpace::index(cfg, Hyperparameter::shape)] += r;
     total += r;
     if (total > max_sweep_networks) throw too_many_networks();
   }
@@ -669,24 +665,19 @@ SweepGroup make_group(const ConfigSpace& space, const NetworkConfig& base, std::
   space.for_each_of_shape(s, [&](std::uint64_t c, const Config& cfg) {
     // The workload's hyperparameters with the configuration's on top.
     NetworkConfig config = base;
-    config.learning_rate = cfg.learning_rate;
-    config.optimizer = spec.optimizers[cfg.optimizer];
-    config.momentum = cfg.momentum;
-    config.weight_decay = cfg.weight_decay;
-    config.hidden_activation = spec.hidden_activations[cfg.hidden];
-    config.output_activation = spec.output_activations[cfg.output];
-    config.max_steps = step_count(cfg.max_steps);
-    config.target_loss = cfg.target_loss;
-    config.train_biases = spec.train_biases[cfg.biases];
-    config.mode = spec.modes[cfg.mode];
+#define MANYNETS_APPLY_AXIS(name, field, option) \
+  config.name = axes::network_value<decltype(config.name)>(spec.field, cfg[axis(Hyperparameter::name)]);
+    MANYNETS_SWEEP_AXES(MANYNETS_APPLY_AXIS, MANYNETS_SKIP_AXIS)
+#undef MANYNETS_APPLY_AXIS
+    const std::size_t init = ConfigSpace::index(cfg, Hyperparameter::init);
     const std::size_t r = space.replicates(cfg);
     for (std::size_t k = 0; k < r; ++k, ++i) {
       b.set_config(i, config);
-      g.init[i] = static_cast<std::uint16_t>(cfg.init);
+      g.init[i] = static_cast<std::uint16_t>(init);
       g.replicate[i] = static_cast<std::uint32_t>(k);
       g.configuration[i] = c;
     }
-    initialize(b, spec.inits[cfg.init], i - r, i);
+    initialize(b, spec.inits[init], i - r, i);
   });
   return g;
 }

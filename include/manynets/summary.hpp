@@ -13,25 +13,6 @@
 
 namespace manynets {
 
-// The hyperparameters of a network, in the order of runs.csv.
-enum class Hyperparameter : std::uint8_t {
-  shape,
-  learning_rate,
-  momentum,
-  weight_decay,
-  optimizer,
-  hidden_activation,
-  output_activation,
-  init,
-  max_steps,
-  target_loss,
-  train_biases,
-  mode,
-};
-constexpr int hyperparameter_count = 12;
-const char* to_string(Hyperparameter h);  // "learning_rate", as runs.csv heads its column
-bool is_numeric(Hyperparameter h);
-
 // Network i of plan group g: a hyperparameter's value as text (numbers in the
 // shortest form that reads back exactly) and, for numeric ones, as a number (NaN otherwise).
 std::string hyperparameter_text(const SweepPlan& plan, std::size_t g, std::size_t i, Hyperparameter h);

@@ -36,6 +36,7 @@ struct NumberAxis {
   static NumberAxis log(double first, double last, int n);
 
   bool empty() const { return values.empty(); }
+  std::size_t size() const { return values.size(); }  // grid values, as a list axis' size()
   // Whether a sweep varies it: more than one grid value, or a range of random draws.
   bool varies(bool random) const;
   // A random draw from u in (0, 1): a list picks one value, a linear range is
@@ -47,6 +48,44 @@ struct NumberAxis {
 // finite decimal. Throws an invalid_input Error for "a:b:c", n < 1, a log range
 // with an end <= 0, a mixture of list and range, or a malformed number.
 NumberAxis parse_number_axis(const std::string& option, const std::string& text);
+
+// The axes of a sweep, declared once, in the grid's order (the last varies
+// fastest). HYPER(name, field, option) is a hyperparameter of the network: the
+// Batch column and NetworkConfig member `name`, swept by SweepSpec::field, set
+// by --option. OTHER(name, field, option) is an axis that is not a column of
+// the Batch: the shape (one plan group each) and the initialisation. The order
+// is also that of runs.csv's columns and the summary's tables; a random sweep
+// keys axis k's draws by k, so a new axis goes last.
+#define MANYNETS_SWEEP_AXES(HYPER, OTHER)                           \
+  OTHER(shape, shapes, "shape")                                     \
+  HYPER(learning_rate, learning_rate, "lr")                         \
+  HYPER(momentum, momentum, "momentum")                             \
+  HYPER(optimizer, optimizers, "optimizer")                         \
+  HYPER(hidden_activation, hidden_activations, "hidden-activation") \
+  HYPER(output_activation, output_activations, "output-activation") \
+  OTHER(init, inits, "init")                                        \
+  HYPER(max_steps, max_steps, "steps")                              \
+  HYPER(target_loss, target_loss, "target-loss")                    \
+  HYPER(train_biases, train_biases, "train-biases")                 \
+  HYPER(mode, modes, "mode")                                        \
+  HYPER(weight_decay, weight_decay, "weight-decay")
+// For the kind of row a use of MANYNETS_SWEEP_AXES leaves out.
+#define MANYNETS_SKIP_AXIS(name, field, option)
+
+// The axes by name, in MANYNETS_SWEEP_AXES order; to_string gives the name as
+// runs.csv heads its column ("learning_rate").
+enum class Hyperparameter : std::uint8_t {
+#define MANYNETS_AXIS_ENUM(name, field, option) name,
+  MANYNETS_SWEEP_AXES(MANYNETS_AXIS_ENUM, MANYNETS_AXIS_ENUM)
+#undef MANYNETS_AXIS_ENUM
+};
+#define MANYNETS_AXIS_COUNT(name, field, option) +1
+constexpr int hyperparameter_count = 0 MANYNETS_SWEEP_AXES(MANYNETS_AXIS_COUNT, MANYNETS_AXIS_COUNT);
+#undef MANYNETS_AXIS_COUNT
+const char* to_string(Hyperparameter h);
+const char* option_name(Hyperparameter h);  // "lr": its option, without "--"
+// Whether the axis holds numbers (a NumberAxis) rather than a list of names.
+bool is_numeric(Hyperparameter h);
 
 // What to sweep. Every empty axis takes the preset's (or --data's) value.
 struct SweepSpec {

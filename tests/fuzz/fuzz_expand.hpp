@@ -16,18 +16,11 @@ namespace fuzz {
 
 // An upper bound on the networks `spec` expands to, saturating at `cap` + 1.
 inline std::uint64_t network_bound(const SweepSpec& spec, std::uint64_t cap) {
-  const std::size_t sizes[] = {spec.shapes.size(),
-                               spec.learning_rate.values.size(),
-                               spec.momentum.values.size(),
-                               spec.weight_decay.values.size(),
-                               spec.max_steps.values.size(),
-                               spec.target_loss.values.size(),
-                               spec.optimizers.size(),
-                               spec.hidden_activations.size(),
-                               spec.output_activations.size(),
-                               spec.inits.size(),
-                               spec.train_biases.size(),
-                               spec.modes.size()};
+  const std::size_t sizes[] = {
+#define MANYNETS_AXIS_SIZE(name, field, option) spec.field.size(),
+      MANYNETS_SWEEP_AXES(MANYNETS_AXIS_SIZE, MANYNETS_AXIS_SIZE)
+#undef MANYNETS_AXIS_SIZE
+  };
   std::uint64_t n = spec.random > 0 ? spec.random : 1;
   if (spec.random == 0) {
     for (const std::size_t s : sizes) {
