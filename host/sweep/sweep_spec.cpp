@@ -661,6 +661,14 @@ SweepGroup make_group(const ConfigSpace& space, const NetworkConfig& base, std::
   g.replicate.resize(networks);
   g.configuration.resize(networks);
   Batch& b = g.batch;
+  // Every hyperparameter is a sweep axis except Adam's constants, which keep
+  // the workload's values: a new row of MANYNETS_HYPERPARAMETERS needs a row
+  // of MANYNETS_SWEEP_AXES too.
+#define MANYNETS_COUNT_ROW(...) +1
+  static_assert(0 MANYNETS_HYPERPARAMETERS(MANYNETS_COUNT_ROW) ==
+                    3 + 0 MANYNETS_SWEEP_AXES(MANYNETS_COUNT_ROW, MANYNETS_SKIP_AXIS),
+                "a hyperparameter that is not a sweep axis");
+#undef MANYNETS_COUNT_ROW
   std::size_t i = 0;
   space.for_each_of_shape(s, [&](std::uint64_t c, const Config& cfg) {
     // The workload's hyperparameters with the configuration's on top.
