@@ -10,7 +10,6 @@
 
 #include "kernels/layered_bodies.hpp"
 #include "kernels/layered_gemm.hpp"
-#include "kernels/staging.hpp"
 #include "manynets/types.hpp"
 
 namespace manynets {
@@ -23,7 +22,6 @@ struct LayeredWorkspaceLayout {
               hidden_delta = 0, partial = 0, training = 0, bytes = 0;
 
   LayeredWorkspaceLayout(Shape shape, std::size_t count, std::size_t samples) {
-    using staging_detail::align_up;
     std::size_t at = 0;
     auto place = [&](std::size_t& field, std::size_t size) {
       field = at;

@@ -20,6 +20,12 @@ namespace kernels {
 
 // ---- views of one launch's arrays (structure of arrays: row r of network i at [r * stride + i])
 
+// Every array of a launch's blocks starts on a 256-byte boundary (a whole
+// number of 32-thread float transactions), so rows never straddle an unaligned start.
+inline std::size_t align_up(std::size_t bytes) {
+  return (bytes + 255) / 256 * 256;
+}
+
 // Per-network inputs: initial parameters and hyperparameters (real ones in T,
 // bool ones as 0 or 1).
 template <class T>

@@ -16,17 +16,17 @@
 #include <string>
 #include <vector>
 
+#include "host/backends/cuda/staging.hpp"
 #include "kernels/layered_steps.hpp"
-#include "kernels/staging.hpp"
 #include "kernels/train_bodies.hpp"
 #include "manynets/backend.hpp"
 #include "manynets/cpu.hpp"
+#include "manynets/devices.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/summary.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/version.hpp"
-#include "manynets/devices.hpp"
 #include "random_batches.hpp"
 
 namespace manynets {
@@ -56,12 +56,12 @@ Results host_launch(const Batch& batch, const Dataset& data, bool staged) {
   const std::vector<T> xs(data.x.begin(), data.x.end()), ts(data.t.begin(), data.t.end());
   const kernels::DatasetView<T> dv{xs.data(), ts.data(), static_cast<int>(data.samples())};
   const std::size_t n = batch.size();
-  const kernels::InputLayout<T> il(batch.num_params(), n);
-  const kernels::OutputLayout<T> ol(batch.num_params(), n, r.curve_points);
+  const cuda::InputLayout<T> il(batch.num_params(), n);
+  const cuda::OutputLayout<T> ol(batch.num_params(), n, r.curve_points);
   std::vector<double> in_block(il.bytes / sizeof(double) + 1), out_block(ol.bytes / sizeof(double) + 1);
-  kernels::pack_inputs<T>(in_block.data(), batch, 0, n);
+  cuda::pack_inputs<T>(in_block.data(), batch, 0, n);
   const kernels::TrainView<T> v =
-      kernels::chunk_view<T>(batch, 0, n, r.curve_points, in_block.data(), out_block.data());
+      cuda::chunk_view<T>(batch, 0, n, r.curve_points, in_block.data(), out_block.data());
   dispatch_shape(batch.shape(), [&](auto tag) {
     using Tag = decltype(tag);
     constexpr int I = Tag::inputs, H = Tag::hidden, O = Tag::outputs;
@@ -70,7 +70,7 @@ Results host_launch(const Batch& batch, const Dataset& data, bool staged) {
       for (std::size_t i = 0; i < n; ++i) kernels::train_network_body<Math, I, H, O>(v, dv, i);
       return;
     }
-    const kernels::WorkspaceLayout<T> wl(batch.shape(), n, data.samples());
+    const cuda::WorkspaceLayout<T> wl(batch.shape(), n, data.samples());
     std::vector<double> ws_block(wl.bytes / sizeof(double) + 1);
     const kernels::StagedWorkspace<T> ws = wl.view(ws_block.data());
     for (std::size_t i = 0; i < n; ++i) kernels::staged_start_body<I, H, O>(v, ws, i);
@@ -81,7 +81,7 @@ Results host_launch(const Batch& batch, const Dataset& data, bool staged) {
       for (std::size_t i = 0; i < n; ++i) kernels::staged_update_body<Math, I, H, O>(v, ws, i);
     }
   });
-  kernels::unpack_outputs<T>(r, out_block.data(), 0, n);
+  cuda::unpack_outputs<T>(r, out_block.data(), 0, n);
   return r;
 }
 
@@ -104,14 +104,14 @@ Results layered_host_launch(const Batch& batch, const Dataset& data) {
   const std::vector<T> ones(data.samples(), T(1));
   const kernels::LayeredData<T> dv{xs.data(), ts.data(), ones.data(), static_cast<int>(data.samples())};
   const std::size_t n = batch.size();
-  const kernels::InputLayout<T> il(batch.num_params(), n);
-  const kernels::OutputLayout<T> ol(batch.num_params(), n, r.curve_points);
+  const cuda::InputLayout<T> il(batch.num_params(), n);
+  const cuda::OutputLayout<T> ol(batch.num_params(), n, r.curve_points);
   const kernels::LayeredWorkspaceLayout<T> wl(batch.shape(), n, data.samples());
   std::vector<double> in_block(il.bytes / sizeof(double) + 1), out_block(ol.bytes / sizeof(double) + 1),
       ws_block(wl.bytes / sizeof(double) + 1);
-  kernels::pack_inputs<T>(in_block.data(), batch, 0, n);
+  cuda::pack_inputs<T>(in_block.data(), batch, 0, n);
   const kernels::TrainView<T> v =
-      kernels::chunk_view<T>(batch, 0, n, r.curve_points, in_block.data(), out_block.data());
+      cuda::chunk_view<T>(batch, 0, n, r.curve_points, in_block.data(), out_block.data());
   const kernels::LayeredWorkspace<T> ws = wl.view(ws_block.data());
   kernels::HostGemm<T> gemm;
   dispatch_shape(batch.shape(), [&](auto tag) {
@@ -119,7 +119,7 @@ Results layered_host_launch(const Batch& batch, const Dataset& data) {
     kernels::run_layered_steps<math::PreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(
         v, ws, dv, batch.longest_run(), gemm, HostElementLaunch{});
   });
-  kernels::unpack_outputs<T>(r, out_block.data(), 0, n);
+  cuda::unpack_outputs<T>(r, out_block.data(), 0, n);
   return r;
 }
 

@@ -1,6 +1,6 @@
 // Host launches of the CUDA kernels' bodies (kernels/train_bodies.hpp): each
 // body runs on the host for every index of a batch, as a grid of threads would
-// run it, through the same staging (kernels/staging.hpp) the CUDA backend uses,
+// run it, through the same staging (host/backends/cuda/staging.hpp) the CUDA backend uses,
 // and is compared with the reference backend and with math.hpp run directly.
 // No GPU needed: indexing, recording, early stop, refill and chunk offsets are
 // checked here, in CI. The tiled fused kernel's block loop (run_tiled_block)
@@ -20,7 +20,7 @@
 
 #include "double_run_check.hpp"
 #include "host/backends/cuda/device_runner.hpp"
-#include "kernels/staging.hpp"
+#include "host/backends/cuda/staging.hpp"
 #include "kernels/train_bodies.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
@@ -201,7 +201,7 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
       return;
     }
     case Launch::staged: {
-      const kernels::WorkspaceLayout<T> wl(Shape{I, H, O}, v.stride, static_cast<std::size_t>(data.samples));
+      const cuda::WorkspaceLayout<T> wl(Shape{I, H, O}, v.stride, static_cast<std::size_t>(data.samples));
       std::vector<double> ws_block = poisoned_block(wl.bytes);
       const kernels::StagedWorkspace<T> ws = wl.view(ws_block.data());
       for (std::size_t i = 0; i < grid; ++i) kernels::staged_start_body<I, H, O>(v, ws, i);
@@ -255,15 +255,15 @@ Results host_train(const Batch& batch, const Dataset& data, Launch how, std::siz
     using Tag = decltype(tag);
     for (std::size_t first = 0; first < n; first += chunk) {
       const std::size_t count = std::min(chunk, n - first);
-      const kernels::InputLayout<T> il(batch.num_params(), count);
-      const kernels::OutputLayout<T> ol(batch.num_params(), count, r.curve_points);
+      const cuda::InputLayout<T> il(batch.num_params(), count);
+      const cuda::OutputLayout<T> ol(batch.num_params(), count, r.curve_points);
       std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes);
-      kernels::pack_inputs<T>(in_block.data(), batch, first, count);
+      cuda::pack_inputs<T>(in_block.data(), batch, first, count);
       const kernels::TrainView<T> v =
-          kernels::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
+          cuda::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
       launch<Math, Tag::inputs, Tag::hidden, Tag::outputs>(
           how, v, dv, batch.longest_run(), order_seed + static_cast<std::uint32_t>(first), tile_capacity);
-      kernels::unpack_outputs<T>(r, out_block.data(), first, count);
+      cuda::unpack_outputs<T>(r, out_block.data(), first, count);
     }
   });
   return r;
@@ -405,12 +405,12 @@ TEST(KernelBodies, PointerOffsetViewsWithBatchStrideTrainTheRightNetworks) {
   const Results whole = testing::train_with_math<float>(batch, data);
   const std::size_t n = batch.size();
   const std::size_t points = whole.curve_points;
-  const kernels::InputLayout<float> il(batch.num_params(), n);
-  const kernels::OutputLayout<float> ol(batch.num_params(), n, points);
+  const cuda::InputLayout<float> il(batch.num_params(), n);
+  const cuda::OutputLayout<float> ol(batch.num_params(), n, points);
   std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes);
-  kernels::pack_inputs<float>(in_block.data(), batch, 0, n);
+  cuda::pack_inputs<float>(in_block.data(), batch, 0, n);
   const kernels::TrainView<float> all =
-      kernels::chunk_view<float>(batch, 0, n, points, in_block.data(), out_block.data());
+      cuda::chunk_view<float>(batch, 0, n, points, in_block.data(), out_block.data());
   const std::vector<float> xs = to_number_type<float>(data.x), ts = to_number_type<float>(data.t);
   const kernels::DatasetView<float> dv{xs.data(), ts.data(), static_cast<int>(data.samples())};
   for (std::size_t first = 0; first < n; first += 25) {
@@ -428,7 +428,7 @@ TEST(KernelBodies, PointerOffsetViewsWithBatchStrideTrainTheRightNetworks) {
   }
   Results got;
   got.allocate(batch.shape(), n, batch.curve_every, batch.longest_run());
-  kernels::unpack_outputs<float>(got, out_block.data(), 0, n);
+  cuda::unpack_outputs<float>(got, out_block.data(), 0, n);
   expect_identical(got, whole, "offset views");
 }
 
@@ -563,14 +563,14 @@ TEST(KernelBodies, StagedParametersAfterEachStepEqualFusedRunOfThatLength) {
   const std::vector<float> xs = to_number_type<float>(data.x), ts = to_number_type<float>(data.t);
   const kernels::DatasetView<float> dv{xs.data(), ts.data(), static_cast<int>(data.samples())};
   const std::size_t points = curve_points_for(batch.curve_every, batch.longest_run());
-  const kernels::InputLayout<float> il(batch.num_params(), n);
-  const kernels::OutputLayout<float> ol(batch.num_params(), n, points);
-  const kernels::WorkspaceLayout<float> wl(shape, n, data.samples());
+  const cuda::InputLayout<float> il(batch.num_params(), n);
+  const cuda::OutputLayout<float> ol(batch.num_params(), n, points);
+  const cuda::WorkspaceLayout<float> wl(shape, n, data.samples());
   std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes),
                       ws_block = poisoned_block(wl.bytes);
-  kernels::pack_inputs<float>(in_block.data(), batch, 0, n);
+  cuda::pack_inputs<float>(in_block.data(), batch, 0, n);
   const kernels::TrainView<float> v =
-      kernels::chunk_view<float>(batch, 0, n, points, in_block.data(), out_block.data());
+      cuda::chunk_view<float>(batch, 0, n, points, in_block.data(), out_block.data());
   const kernels::StagedWorkspace<float> ws = wl.view(ws_block.data());
   for (std::size_t i = 0; i < n; ++i) kernels::staged_start_body<2, 2, 2>(v, ws, i);
   for (std::int32_t k = 0; k <= 12; ++k) {

@@ -16,6 +16,7 @@
 
 #include "double_run_check.hpp"
 #include "gpu_test_util.hpp"
+#include "host/backends/cuda/staging.hpp"
 #include "kernels/layered_steps.hpp"
 #include "manynets/init.hpp"
 #include "manynets/presets.hpp"
@@ -81,14 +82,14 @@ Results layered_host_train(const Batch& batch, const Dataset& data, std::size_t 
     using Tag = decltype(tag);
     for (std::size_t first = 0; first < n; first += chunk) {
       const std::size_t count = std::min(chunk, n - first);
-      const kernels::InputLayout<T> il(batch.num_params(), count);
-      const kernels::OutputLayout<T> ol(batch.num_params(), count, r.curve_points);
+      const cuda::InputLayout<T> il(batch.num_params(), count);
+      const cuda::OutputLayout<T> ol(batch.num_params(), count, r.curve_points);
       const kernels::LayeredWorkspaceLayout<T> wl(batch.shape(), count, data.samples());
       std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes),
                           ws_block = poisoned_block(wl.bytes);
-      kernels::pack_inputs<T>(in_block.data(), batch, first, count);
+      cuda::pack_inputs<T>(in_block.data(), batch, first, count);
       const kernels::TrainView<T> v =
-          kernels::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
+          cuda::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
       const kernels::LayeredWorkspace<T> ws = wl.view(ws_block.data());
       const std::int32_t longest =
           *std::max_element(batch.max_steps.begin() + static_cast<std::ptrdiff_t>(first),
@@ -96,7 +97,7 @@ Results layered_host_train(const Batch& batch, const Dataset& data, std::size_t 
       kernels::run_layered_steps<Math, Tag::inputs, Tag::hidden, Tag::outputs>(v, ws, dv, longest, gemm,
                                                                                HostLaunch{});
       for (std::size_t i = 0; i < count; ++i) EXPECT_EQ(ws.training[i], 0) << "network " << i << " trains";
-      kernels::unpack_outputs<T>(r, out_block.data(), first, count);
+      cuda::unpack_outputs<T>(r, out_block.data(), first, count);
     }
   });
   return r;

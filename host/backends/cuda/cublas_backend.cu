@@ -19,11 +19,11 @@
 
 #include "host/backends/cuda/cublas_backend.hpp"
 #include "host/backends/cuda/cuda_backend.hpp"
+#include "host/backends/cuda/cuda_memory.hpp"
 #include "host/backends/cuda/device_runner.hpp"
-#include "kernels/cuda_check.hpp"
+#include "host/backends/cuda/staging.hpp"
 #include "kernels/layered_kernels.hpp"
 #include "kernels/layered_steps.hpp"
-#include "kernels/staging.hpp"
 #include "manynets/error.hpp"
 #include "manynets/shapes.hpp"
 
@@ -144,8 +144,7 @@ class CublasGemm : public kernels::Gemm<float> {
 std::size_t chunk_device_bytes(const Batch& batch, std::size_t count, std::size_t curve_points,
                                std::size_t samples) {
   const int p = batch.num_params();
-  return kernels::InputLayout<float>(p, count).bytes +
-         kernels::OutputLayout<float>(p, count, curve_points).bytes +
+  return cuda::InputLayout<float>(p, count).bytes + cuda::OutputLayout<float>(p, count, curve_points).bytes +
          kernels::LayeredWorkspaceLayout<float>(batch.shape(), count, samples).bytes;
 }
 
@@ -181,8 +180,8 @@ void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& da
   last_run_.chunk_networks = chunk;
 
   const int p = batch.num_params();
-  PinnedMemory input_host(kernels::InputLayout<float>(p, chunk).bytes);
-  PinnedMemory output_host(kernels::OutputLayout<float>(p, chunk, r.curve_points).bytes);
+  PinnedMemory input_host(cuda::InputLayout<float>(p, chunk).bytes);
+  PinnedMemory output_host(cuda::OutputLayout<float>(p, chunk, r.curve_points).bytes);
   DeviceMemory input(input_host.bytes()), output(output_host.bytes()),
       workspace(kernels::LayeredWorkspaceLayout<float>(batch.shape(), chunk, samples).bytes);
   Stream stream;
@@ -192,14 +191,14 @@ void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& da
   for (std::size_t k = 0; k < chunks; ++k) {
     const std::size_t first = k * chunk;
     const std::size_t count = std::min(chunk, n - first);
-    const kernels::InputLayout<float> il(p, count);
-    const kernels::OutputLayout<float> ol(p, count, r.curve_points);
+    const cuda::InputLayout<float> il(p, count);
+    const cuda::OutputLayout<float> ol(p, count, r.curve_points);
     const kernels::LayeredWorkspaceLayout<float> wl(batch.shape(), count, samples);
-    kernels::pack_inputs<float>(input_host.get(), batch, first, count);
+    cuda::pack_inputs<float>(input_host.get(), batch, first, count);
     MANYNETS_CUDA_CHECK(
         cudaMemcpyAsync(input.get(), input_host.get(), il.bytes, cudaMemcpyHostToDevice, stream.get()));
     const kernels::TrainView<float> view =
-        kernels::chunk_view<float>(batch, first, count, r.curve_points, input.get(), output.get());
+        cuda::chunk_view<float>(batch, first, count, r.curve_points, input.get(), output.get());
     const std::int32_t longest = longest_in(batch, first, count);
     start.record(stream.get());
     dispatch_shape(batch.shape(), [&](auto tag) {
@@ -212,7 +211,7 @@ void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& da
         cudaMemcpyAsync(output_host.get(), output.get(), ol.bytes, cudaMemcpyDeviceToHost, stream.get()));
     stream.synchronize();
     last_run_.kernel_seconds += stop.since(start) / 1000.0;
-    kernels::unpack_outputs<float>(r, output_host.get(), first, count);
+    cuda::unpack_outputs<float>(r, output_host.get(), first, count);
   }
   last_run_.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "host/backends/cuda/cuda_backend.hpp"
+#include "host/backends/cuda/cuda_memory.hpp"
 #include "host/backends/cuda/device_runner.hpp"
-#include "kernels/cuda_check.hpp"
-#include "kernels/staging.hpp"
+#include "host/backends/cuda/staging.hpp"
 #include "kernels/train_kernels.hpp"
 #include "manynets/devices.hpp"
 #include "manynets/error.hpp"
@@ -80,9 +80,8 @@ struct ChunkBytes {
 ChunkBytes chunk_bytes(const Batch& batch, std::size_t count, std::size_t curve_points, std::size_t samples,
                        Kernels kernels) {
   const int p = batch.num_params();
-  return {
-      kernels::InputLayout<float>(p, count).bytes, kernels::OutputLayout<float>(p, count, curve_points).bytes,
-      kernels == Kernels::staged ? kernels::WorkspaceLayout<float>(batch.shape(), count, samples).bytes : 0};
+  return {cuda::InputLayout<float>(p, count).bytes, cuda::OutputLayout<float>(p, count, curve_points).bytes,
+          kernels == Kernels::staged ? cuda::WorkspaceLayout<float>(batch.shape(), count, samples).bytes : 0};
 }
 
 struct Slot {
@@ -165,7 +164,7 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
     auto finish = [&](Slot& slot) {
       slot.stream.synchronize();
       last_run_.kernel_seconds += slot.stop.since(slot.start) / 1000.0;
-      kernels::unpack_outputs<float>(r, slot.output_host.get(), slot.first, slot.count);
+      cuda::unpack_outputs<float>(r, slot.output_host.get(), slot.first, slot.count);
       const auto* s = static_cast<const ChunkSummary*>(slot.summary_host.get());
       summary.converged += s->converged;
       summary.max_steps += s->max_steps;
@@ -189,10 +188,10 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
       const cudaStream_t stream = slot.stream.get();
       const ChunkBytes bytes = chunk_bytes(batch, slot.count, r.curve_points, samples, kernels_);
 
-      kernels::pack_inputs<float>(slot.input_host.get(), batch, slot.first, slot.count);
+      cuda::pack_inputs<float>(slot.input_host.get(), batch, slot.first, slot.count);
       MANYNETS_CUDA_CHECK(cudaMemcpyAsync(slot.input.get(), slot.input_host.get(), bytes.input,
                                           cudaMemcpyHostToDevice, stream));
-      const kernels::TrainView<float> view = kernels::chunk_view<float>(
+      const kernels::TrainView<float> view = cuda::chunk_view<float>(
           batch, slot.first, slot.count, r.curve_points, slot.input.get(), slot.output.get());
       const std::int32_t longest = longest_in(batch, slot.first, slot.count);
       slot.start.record(stream);
@@ -203,7 +202,7 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
               batch.math_mode, options_.refill, view, dataset, slot.work_counter.as<unsigned long long>(),
               stream);
         } else {
-          const kernels::WorkspaceLayout<float> wl(batch.shape(), slot.count, samples);
+          const cuda::WorkspaceLayout<float> wl(batch.shape(), slot.count, samples);
           kernels::run_staged<Tag::inputs, Tag::hidden, Tag::outputs>(
               batch.math_mode, view, wl.view(slot.workspace.get()), dataset, longest, stream);
         }

@@ -11,20 +11,12 @@
 #include <cstring>
 #include <type_traits>
 
-#include "kernels/train_bodies.hpp"
+#include "kernels/train_bodies.hpp"  // TrainView, align_up
 #include "manynets/batch.hpp"
 #include "manynets/results.hpp"
 
 namespace manynets {
-namespace kernels {
-
-namespace staging_detail {
-// Every array starts on a 256-byte boundary (a whole number of 32-thread
-// float transactions), so rows never straddle an unaligned start.
-inline std::size_t align_up(std::size_t bytes) {
-  return (bytes + 255) / 256 * 256;
-}
-}  // namespace staging_detail
+namespace cuda {
 
 // Byte offsets of a chunk of `count` networks (stride = count) in the input block:
 // the initial parameters, then each hyperparameter's column in T (real ones) or
@@ -37,11 +29,10 @@ struct InputLayout {
 #undef MANYNETS_INPUT_OFFSET
 
   InputLayout(int num_params, std::size_t count) {
-    using staging_detail::align_up;
     std::size_t at = 0;
     auto place = [&](std::size_t& field, std::size_t size) {
       field = at;
-      at = align_up(at + size);
+      at = kernels::align_up(at + size);
     };
     place(init_params, sizeof(T) * count * static_cast<std::size_t>(num_params));
 #define MANYNETS_PLACE_INPUT(name, type, default_value) \
@@ -51,9 +42,9 @@ struct InputLayout {
     bytes = at;
   }
 
-  NetworkInputs<T> view(const void* block) const {
+  kernels::NetworkInputs<T> view(const void* block) const {
     const auto* b = static_cast<const unsigned char*>(block);
-    NetworkInputs<T> v;
+    kernels::NetworkInputs<T> v;
     v.init_params = reinterpret_cast<const T*>(b + init_params);
 #define MANYNETS_VIEW_INPUT(name, type, default_value) \
   v.name = reinterpret_cast<const in_number_type_t<stored_t<type>, T>*>(b + name);
@@ -70,11 +61,10 @@ struct OutputLayout {
               bytes = 0;
 
   OutputLayout(int num_params, std::size_t count, std::size_t curve_points) {
-    using staging_detail::align_up;
     std::size_t at = 0;
     auto place = [&](std::size_t& field, std::size_t size) {
       field = at;
-      at = align_up(at + size);
+      at = kernels::align_up(at + size);
     };
     place(params, sizeof(T) * count * static_cast<std::size_t>(num_params));
     place(loss, sizeof(T) * count);
@@ -86,7 +76,7 @@ struct OutputLayout {
     bytes = at;
   }
 
-  NetworkOutputs<T> view(void* block) const {
+  kernels::NetworkOutputs<T> view(void* block) const {
     auto* b = static_cast<unsigned char*>(block);
     return {reinterpret_cast<T*>(b + params),         reinterpret_cast<T*>(b + loss),
             reinterpret_cast<T*>(b + abs_error),      reinterpret_cast<std::int32_t*>(b + steps),
@@ -98,8 +88,8 @@ struct OutputLayout {
 // The TrainView of networks first .. first+count-1 of `batch` staged in the two
 // blocks (stride = count).
 template <class T>
-TrainView<T> chunk_view(const Batch& batch, std::size_t first, std::size_t count, std::size_t curve_points,
-                        const void* input_block, void* output_block) {
+kernels::TrainView<T> chunk_view(const Batch& batch, std::size_t first, std::size_t count,
+                                 std::size_t curve_points, const void* input_block, void* output_block) {
   const InputLayout<T> in(batch.num_params(), count);
   const OutputLayout<T> out(batch.num_params(), count, curve_points);
   return {in.view(input_block),
@@ -175,11 +165,10 @@ struct WorkspaceLayout {
               training = 0, bytes = 0;
 
   WorkspaceLayout(Shape shape, std::size_t count, std::size_t samples) {
-    using staging_detail::align_up;
     std::size_t at = 0;
     auto place = [&](std::size_t& field, std::size_t size) {
       field = at;
-      at = align_up(at + size);
+      at = kernels::align_up(at + size);
     };
     const std::size_t p = static_cast<std::size_t>(shape.num_params());
     for (std::size_t* f : {&params, &grad, &moment1, &moment2}) place(*f, sizeof(T) * p * count);
@@ -190,7 +179,7 @@ struct WorkspaceLayout {
     bytes = at;
   }
 
-  StagedWorkspace<T> view(void* block) const {
+  kernels::StagedWorkspace<T> view(void* block) const {
     auto* b = static_cast<unsigned char*>(block);
     return {reinterpret_cast<T*>(b + params),      reinterpret_cast<T*>(b + grad),
             reinterpret_cast<T*>(b + moment1),     reinterpret_cast<T*>(b + moment2),
@@ -199,5 +188,5 @@ struct WorkspaceLayout {
   }
 };
 
-}  // namespace kernels
+}  // namespace cuda
 }  // namespace manynets
