@@ -3,6 +3,7 @@
 // or in tiles); the work itself is a MANYNETS_HD body from
 // kernels/train_bodies.hpp, which the host tests run without a GPU.
 #include <cstddef>
+#include <optional>
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/train_kernels.hpp"
@@ -43,7 +44,7 @@ struct WorkCounter {
 // The tiled kernel's block: run_tiled_block's phases for the calling thread.
 // The block's threads share `tile` in shared memory; with refill every thread
 // takes its networks from the work counter, else it trains its own index only.
-template <class Math, int I, int H, int O>
+template <class Math, class Kind, int I, int H, int O>
 struct DeviceTiledBlock {
   const TrainView<float>& v;
   const DatasetView<float>& data;
@@ -53,7 +54,7 @@ struct DeviceTiledBlock {
   TiledNetwork<I, H, O, float> w;
 
   __device__ std::size_t next() const { return refill ? WorkCounter{work_counter}() : v.count; }
-  __device__ void start() { tiled_take(w, v, data.samples, refill ? next() : thread_index()); }
+  __device__ void start() { tiled_take<Kind>(w, v, data.samples, refill ? next() : thread_index()); }
   __device__ bool any_training() const { return __syncthreads_or(tiled_training(w, v)) != 0; }
   __device__ void sync() const { __syncthreads(); }
   __device__ void load_tile(int first, int count) const {
@@ -63,33 +64,33 @@ struct DeviceTiledBlock {
   __device__ void begin_step() { tiled_begin_step(w, v); }
   __device__ void accumulate(int count) { tiled_accumulate<Math>(w, v, tile, count, data.samples); }
   __device__ void finish_step() {
-    tiled_finish_step<Math>(w, v, data, [this]() { return next(); });
+    tiled_finish_step<Math, Kind>(w, v, data, [this]() { return next(); });
   }
 };
 
 // ---- kernels
 
-template <class Math, int I, int H, int O>
+template <class Math, class Kind, int I, int H, int O>
 __global__ void __launch_bounds__(kFusedBlock)
     train_fused_kernel(TrainView<float> v, DatasetView<float> data, bool shared_data, bool refill,
                        unsigned long long* work_counter) {
   const DatasetView<float> d = stage_dataset<I, O>(data, shared_data);
   if (refill) {
     const WorkCounter next{work_counter};
-    train_networks_from<Math, I, H, O>(v, d, next(), next);
+    train_networks_from<Math, I, H, O, Kind>(v, d, next(), next);
   } else {
-    train_network_body<Math, I, H, O>(v, d, thread_index());
+    train_network_body<Math, I, H, O, Kind>(v, d, thread_index());
   }
 }
 
 // The fused kernel for a dataset larger than shared memory: the block walks it
 // in tiles of `tile_capacity` samples (run_tiled_block).
-template <class Math, int I, int H, int O>
+template <class Math, class Kind, int I, int H, int O>
 __global__ void __launch_bounds__(kFusedBlock)
     train_fused_tiled_kernel(TrainView<float> v, DatasetView<float> data, int tile_capacity, bool refill,
                              unsigned long long* work_counter) {
   const TileView<float> tile = tile_view<I, O>(dataset_shared, tile_capacity);
-  DeviceTiledBlock<Math, I, H, O> block{v, data, tile, refill, work_counter, {}};
+  DeviceTiledBlock<Math, Kind, I, H, O> block{v, data, tile, refill, work_counter, {}};
   run_tiled_block(block, data.samples, tile_capacity);
 }
 
@@ -138,7 +139,7 @@ constexpr int tile_capacity() {
   return capacity;
 }
 
-template <class Math, int I, int H, int O>
+template <class Math, class Kind, int I, int H, int O>
 void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView<float>& data,
                        unsigned long long* work_counter, cudaStream_t stream) {
   if (v.count == 0) return;
@@ -146,8 +147,8 @@ void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView
   const std::size_t whole = dataset_shared_bytes<I, O>(data);
   const bool tiled = whole == 0 && data.samples > 0;
   const std::size_t smem = tiled ? sizeof(float) * tile_floats<I, O>(tile_capacity<I, O>()) : whole;
-  const void* kernel = tiled ? reinterpret_cast<const void*>(train_fused_tiled_kernel<Math, I, H, O>)
-                             : reinterpret_cast<const void*>(train_fused_kernel<Math, I, H, O>);
+  const void* kernel = tiled ? reinterpret_cast<const void*>(train_fused_tiled_kernel<Math, Kind, I, H, O>)
+                             : reinterpret_cast<const void*>(train_fused_kernel<Math, Kind, I, H, O>);
   unsigned grid = blocks_for(v.count, kFusedBlock);
   if (grid > 0x7fffffffu)
     throw input_error("a chunk of " + std::to_string(v.count) + " networks is too large");
@@ -163,11 +164,11 @@ void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView
     MANYNETS_CUDA_CHECK(cudaMemsetAsync(work_counter, 0, sizeof(unsigned long long), stream));
   }
   if (tiled) {
-    train_fused_tiled_kernel<Math, I, H, O>
+    train_fused_tiled_kernel<Math, Kind, I, H, O>
         <<<grid, kFusedBlock, smem, stream>>>(v, data, tile_capacity<I, O>(), refill, work_counter);
     MANYNETS_CUDA_CHECK_LAUNCH("train_fused_tiled_kernel");
   } else {
-    train_fused_kernel<Math, I, H, O>
+    train_fused_kernel<Math, Kind, I, H, O>
         <<<grid, kFusedBlock, smem, stream>>>(v, data, smem > 0, refill, work_counter);
     MANYNETS_CUDA_CHECK_LAUNCH("train_fused_kernel");
   }
@@ -199,13 +200,30 @@ void run_staged_with(const TrainView<float>& v, const StagedWorkspace<float>& ws
 
 // ---- launchers
 
+// The kernel compiled for the launch's kind when there is one, else AnyKind's.
+template <class Math, int I, int H, int O>
+void launch_fused_of_kind(const std::optional<NetworkKind>& kind, bool refill, const TrainView<float>& v,
+                          const DatasetView<float>& data, unsigned long long* work_counter,
+                          cudaStream_t stream) {
+#define MANYNETS_KIND_CASE(OPT, HIDDEN, OUTPUT)                                                             \
+  if (kind && kind->optimizer == Optimizer::OPT && kind->hidden == Activation::HIDDEN &&                    \
+      kind->output == Activation::OUTPUT) {                                                                 \
+    return launch_fused_with<Math, FixedKind<Optimizer::OPT, Activation::HIDDEN, Activation::OUTPUT>, I, H, \
+                             O>(refill, v, data, work_counter, stream);                                     \
+  }
+  MANYNETS_FOR_EACH_KIND(MANYNETS_KIND_CASE)
+#undef MANYNETS_KIND_CASE
+  launch_fused_with<Math, AnyKind, I, H, O>(refill, v, data, work_counter, stream);
+}
+
 template <int I, int H, int O>
-void launch_fused(MathMode mode, bool refill, const TrainView<float>& v, const DatasetView<float>& data,
-                  unsigned long long* work_counter, cudaStream_t stream) {
+void launch_fused(MathMode mode, const std::optional<NetworkKind>& kind, bool refill,
+                  const TrainView<float>& v, const DatasetView<float>& data, unsigned long long* work_counter,
+                  cudaStream_t stream) {
   if (mode == MathMode::fast) {
-    launch_fused_with<math::FastMath, I, H, O>(refill, v, data, work_counter, stream);
+    launch_fused_of_kind<math::FastMath, I, H, O>(kind, refill, v, data, work_counter, stream);
   } else {
-    launch_fused_with<math::PreciseMath, I, H, O>(refill, v, data, work_counter, stream);
+    launch_fused_of_kind<math::PreciseMath, I, H, O>(kind, refill, v, data, work_counter, stream);
   }
 }
 
@@ -221,10 +239,11 @@ void run_staged(MathMode mode, const TrainView<float>& v, const StagedWorkspace<
 
 // ---- instantiations, one per compiled shape
 
-#define MANYNETS_INSTANTIATE_LAUNCHERS(I, H, O)                                                           \
-  template void launch_fused<I, H, O>(MathMode, bool, const TrainView<float>&, const DatasetView<float>&, \
-                                      unsigned long long*, cudaStream_t);                                 \
-  template void run_staged<I, H, O>(MathMode, const TrainView<float>&, const StagedWorkspace<float>&,     \
+#define MANYNETS_INSTANTIATE_LAUNCHERS(I, H, O)                                                       \
+  template void launch_fused<I, H, O>(MathMode, const std::optional<NetworkKind>&, bool,              \
+                                      const TrainView<float>&, const DatasetView<float>&,             \
+                                      unsigned long long*, cudaStream_t);                             \
+  template void run_staged<I, H, O>(MathMode, const TrainView<float>&, const StagedWorkspace<float>&, \
                                     const DatasetView<float>&, std::int32_t, cudaStream_t);
 MANYNETS_FOR_EACH_SHAPE(MANYNETS_INSTANTIATE_LAUNCHERS)
 #undef MANYNETS_INSTANTIATE_LAUNCHERS

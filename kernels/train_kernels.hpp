@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "kernels/train_bodies.hpp"
 #include "manynets/types.hpp"
@@ -33,9 +34,12 @@ constexpr std::size_t kTileBytes = 24 * 1024;
 // network stopped takes its next one at a round boundary
 // (run_tiled_block in kernels/train_bodies.hpp). Both paths run the same
 // math.hpp operations in the same order for every network.
+// `kind`: what every network of `v` shares (launch_kind), or none when they
+// differ; the kernel compiled for it runs when MANYNETS_FOR_EACH_KIND lists it.
 template <int I, int H, int O>
-void launch_fused(MathMode mode, bool refill, const TrainView<float>& v, const DatasetView<float>& data,
-                  unsigned long long* work_counter, cudaStream_t stream);
+void launch_fused(MathMode mode, const std::optional<NetworkKind>& kind, bool refill,
+                  const TrainView<float>& v, const DatasetView<float>& data, unsigned long long* work_counter,
+                  cudaStream_t stream);
 
 // Trains every network of `v` with the staged kernels on `stream`: the start
 // kernel, then forward, backward and update kernels per step up to `longest`

@@ -92,7 +92,7 @@ enum class Launch {
 // before every load (shared memory holds the previous tile, or anything), so a
 // sample the loop did not load makes a loss NaN; a guard after it checks that
 // no load writes past the tile.
-template <class Math, int I, int H, int O, class T>
+template <class Math, class Kind, int I, int H, int O, class T>
 struct HostTiledBlock {
   static constexpr std::size_t kGuard = 8;
   const kernels::TrainView<T>& v;
@@ -120,7 +120,7 @@ struct HostTiledBlock {
   }
   void start() {
     for (std::size_t t = 0; t < threads.size(); ++t)
-      kernels::tiled_take(threads[t], v, data.samples, next(t));
+      kernels::tiled_take<Kind>(threads[t], v, data.samples, next(t));
   }
   bool any_training() const {
     return std::any_of(threads.begin(), threads.end(),
@@ -141,7 +141,7 @@ struct HostTiledBlock {
   }
   void finish_step() {
     for (std::size_t t = 0; t < threads.size(); ++t)
-      kernels::tiled_finish_step<Math>(threads[t], v, data, [&]() { return next(t); });
+      kernels::tiled_finish_step<Math, Kind>(threads[t], v, data, [&]() { return next(t); });
   }
   void run() {
     kernels::run_tiled_block(*this, data.samples, capacity);
@@ -163,13 +163,13 @@ std::vector<std::vector<std::size_t>> deal_networks(std::size_t count, std::size
   return dealt;
 }
 
-template <class Math, int I, int H, int O, class T>
+template <class Math, class Kind, int I, int H, int O, class T>
 void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetView<T>& data,
             std::int32_t longest, std::uint32_t order_seed, int tile_capacity) {
   const std::size_t grid = (v.count + kBlock - 1) / kBlock * kBlock;
   switch (how) {
     case Launch::plain:
-      for (std::size_t i = 0; i < grid; ++i) kernels::train_network_body<Math, I, H, O>(v, data, i);
+      for (std::size_t i = 0; i < grid; ++i) kernels::train_network_body<Math, I, H, O, Kind>(v, data, i);
       return;
     case Launch::refill_dealt: {
       // 5 "threads" take networks 0..4 first, as the device's do; the rest go to
@@ -184,7 +184,7 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
       for (const std::size_t t : thread_order) {
         std::size_t k = 0;
         auto next = [&]() { return k < taken[t].size() ? taken[t][k++] : v.count; };
-        kernels::train_networks_from<Math, I, H, O>(v, data, t, next);
+        kernels::train_networks_from<Math, I, H, O, Kind>(v, data, t, next);
       }
       return;
     }
@@ -194,7 +194,8 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
       std::vector<std::thread> pool;
       for (std::size_t t = 0; t < threads; ++t) {
         pool.emplace_back([&, t]() {
-          kernels::train_networks_from<Math, I, H, O>(v, data, t, [&]() { return counter.fetch_add(1); });
+          kernels::train_networks_from<Math, I, H, O, Kind>(v, data, t,
+                                                            [&]() { return counter.fetch_add(1); });
         });
       }
       for (std::thread& th : pool) th.join();
@@ -220,7 +221,7 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
       for (std::size_t first = 0; first < grid; first += kBlock) {
         std::vector<std::vector<std::size_t>> own(kBlock);
         for (std::size_t t = 0; t < kBlock; ++t) own[t].push_back(first + t);
-        HostTiledBlock<Math, I, H, O, T>(v, data, tile_capacity, std::move(own)).run();
+        HostTiledBlock<Math, Kind, I, H, O, T>(v, data, tile_capacity, std::move(own)).run();
       }
       return;
     case Launch::tiled_refill: {
@@ -232,7 +233,7 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
       for (std::size_t b = 0; b < blocks; ++b) {
         std::vector<std::vector<std::size_t>> mine(dealt.begin() + b * threads,
                                                    dealt.begin() + (b + 1) * threads);
-        HostTiledBlock<Math, I, H, O, T>(v, data, tile_capacity, std::move(mine)).run();
+        HostTiledBlock<Math, Kind, I, H, O, T>(v, data, tile_capacity, std::move(mine)).run();
       }
       return;
     }
@@ -240,8 +241,9 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
 }
 
 // Trains `batch` as the CUDA backend does, on the host: chunks of `chunk`
-// networks (0: one chunk) packed into input blocks, launched, unpacked.
-template <class T, class Math = math::PreciseMath>
+// networks (0: one chunk) packed into input blocks, launched, unpacked; the
+// bodies compiled for Kind (the general ones unless a test says otherwise).
+template <class T, class Math = math::PreciseMath, class Kind = kernels::AnyKind>
 Results host_train(const Batch& batch, const Dataset& data, Launch how, std::size_t chunk = 0,
                    std::uint32_t order_seed = 1, int tile_capacity = kTestTile) {
   Results r;
@@ -261,7 +263,7 @@ Results host_train(const Batch& batch, const Dataset& data, Launch how, std::siz
       cuda::pack_inputs<T>(in_block.data(), batch, first, count);
       const kernels::TrainView<T> v =
           cuda::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
-      launch<Math, Tag::inputs, Tag::hidden, Tag::outputs>(
+      launch<Math, Kind, Tag::inputs, Tag::hidden, Tag::outputs>(
           how, v, dv, batch.longest_run(), order_seed + static_cast<std::uint32_t>(first), tile_capacity);
       cuda::unpack_outputs<T>(r, out_block.data(), first, count);
     }
@@ -676,6 +678,72 @@ TEST(TiledBodies, MoonsWithEveryStatusEqualsTheFusedBodyAndTheReference) {
   }
   expect_identical(host_train<float>(batch, data, Launch::tiled, 0, 1, 100), plain, "tiled");
   expect_matches_reference(host_train<double>(batch, data, Launch::tiled_refill, 0, 1, 64), batch, data);
+}
+
+// ---- kernels compiled for what a launch's networks share
+
+// A kernel compiled for a kind (FixedKind) trains networks of that kind bit for
+// bit as the general kernel (AnyKind) does: fixing the optimizer and the
+// activations at compile time changes the code, never the values. Every
+// compiled kind, both math modes, plain, refill and tiled launches, with the
+// random batch's modes, weight decay, curves and statuses.
+template <class Math, class Kind>
+void expect_kind_matches_general(Optimizer optimizer, Activation hidden, Activation output) {
+  for (const Shape shape : {Shape{2, 2, 2}, Shape{2, 3, 1}, Shape{4, 8, 3}}) {
+    std::mt19937 rng(37 + static_cast<unsigned>(shape.hidden));
+    const Dataset data = random_dataset(rng, shape, 5);
+    Batch batch = random_batch(rng, shape, 53, 60);
+    std::fill(batch.optimizer.begin(), batch.optimizer.end(), optimizer);
+    std::fill(batch.hidden_activation.begin(), batch.hidden_activation.end(), hidden);
+    std::fill(batch.output_activation.begin(), batch.output_activation.end(), output);
+    const std::string what =
+        to_string(shape) + " " + to_string(optimizer) + "/" + to_string(hidden) + "/" + to_string(output);
+    const Results general = host_train<float, Math>(batch, data, Launch::plain);
+    for (const Launch how : {Launch::plain, Launch::refill_threads, Launch::tiled, Launch::tiled_refill}) {
+      expect_identical(host_train<float, Math, Kind>(batch, data, how), general,
+                       what + ", launch " + std::to_string(static_cast<int>(how)));
+    }
+  }
+}
+
+TEST(NetworkKinds, EveryCompiledKindTrainsBitForBitAsTheGeneralKernel) {
+  int kinds = 0;
+#define MANYNETS_CHECK_KIND(OPT, HIDDEN, OUTPUT)                                             \
+  {                                                                                          \
+    using Kind = kernels::FixedKind<Optimizer::OPT, Activation::HIDDEN, Activation::OUTPUT>; \
+    expect_kind_matches_general<math::PreciseMath, Kind>(Optimizer::OPT, Activation::HIDDEN, \
+                                                         Activation::OUTPUT);                \
+    expect_kind_matches_general<math::FastMath, Kind>(Optimizer::OPT, Activation::HIDDEN,    \
+                                                      Activation::OUTPUT);                   \
+    ++kinds;                                                                                 \
+  }
+  MANYNETS_FOR_EACH_KIND(MANYNETS_CHECK_KIND)
+#undef MANYNETS_CHECK_KIND
+  EXPECT_EQ(kinds, 6);
+}
+
+// The kind a launch may be compiled for: only what every network of the chunk shares.
+TEST(NetworkKinds, LaunchKindIsWhatEveryNetworkOfTheChunkShares) {
+  Batch batch(Shape{2, 2, 1}, 6);
+  NetworkConfig c;
+  c.optimizer = Optimizer::adam;
+  c.hidden_activation = Activation::tanh;
+  for (std::size_t i = 0; i < 6; ++i) batch.set_config(i, c);
+  batch.learning_rate[2] = 3.0;  // what a kind does not fix may differ
+  batch.hidden_activation[4] = Activation::relu;
+  const auto all = cuda::launch_kind(batch, 0, 4);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->optimizer, Optimizer::adam);
+  EXPECT_EQ(all->hidden, Activation::tanh);
+  EXPECT_EQ(all->output, Activation::sigmoid);
+  EXPECT_FALSE(cuda::launch_kind(batch, 0, 6).has_value());
+  EXPECT_FALSE(cuda::launch_kind(batch, 3, 2).has_value());
+  EXPECT_TRUE(cuda::launch_kind(batch, 5, 1).has_value());
+  EXPECT_FALSE(cuda::launch_kind(batch, 0, 0).has_value());
+  batch.optimizer[1] = Optimizer::sgd;
+  EXPECT_FALSE(cuda::launch_kind(batch, 0, 2).has_value());
+  batch.output_activation[5] = Activation::identity;
+  EXPECT_EQ(cuda::launch_kind(batch, 5, 1)->output, Activation::identity);
 }
 
 // ---- what the cuda and cublas backends share around their kernels

@@ -199,8 +199,8 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
         using Tag = decltype(tag);
         if (kernels_ == Kernels::fused) {
           kernels::launch_fused<Tag::inputs, Tag::hidden, Tag::outputs>(
-              batch.math_mode, options_.refill, view, dataset, slot.work_counter.as<unsigned long long>(),
-              stream);
+              batch.math_mode, launch_kind(batch, slot.first, slot.count), options_.refill, view, dataset,
+              slot.work_counter.as<unsigned long long>(), stream);
         } else {
           const cuda::WorkspaceLayout<float> wl(batch.shape(), slot.count, samples);
           kernels::run_staged<Tag::inputs, Tag::hidden, Tag::outputs>(

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 
 #include "kernels/train_bodies.hpp"  // TrainView, align_up
@@ -122,6 +123,21 @@ void pack_inputs(void* block, const Batch& batch, std::size_t first, std::size_t
 #define MANYNETS_PACK_INPUT(name, type, default_value) convert(l.name, batch.name);
   MANYNETS_HYPERPARAMETERS(MANYNETS_PACK_INPUT)
 #undef MANYNETS_PACK_INPUT
+}
+
+// The kind networks first .. first+count-1 of `batch` share, or none when
+// their optimizers or activations differ (or there are none).
+inline std::optional<kernels::NetworkKind> launch_kind(const Batch& batch, std::size_t first,
+                                                       std::size_t count) {
+  if (count == 0) return std::nullopt;
+  const kernels::NetworkKind kind{batch.optimizer[first], batch.hidden_activation[first],
+                                  batch.output_activation[first]};
+  for (std::size_t i = first + 1; i < first + count; ++i) {
+    if (batch.optimizer[i] != kind.optimizer || batch.hidden_activation[i] != kind.hidden ||
+        batch.output_activation[i] != kind.output)
+      return std::nullopt;
+  }
+  return kind;
 }
 
 // Copies the output block of networks first .. first+count-1 into `results`
