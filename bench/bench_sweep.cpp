@@ -1,6 +1,9 @@
 // Google Benchmark: the sweep's own costs for a million networks, which must not
-// dominate training: expanding a spec into batches (initial weights included)
-// and writing runs.csv. Bytes processed = the file's size.
+// dominate training: expanding a spec into batches (initial weights included),
+// the checks and result arrays of Backend::train, the summary, and writing
+// runs.csv (bytes processed = the file's size). Each reports its host time per
+// network (ns_per_network): what a GPU sweep pays on the host beside its
+// kernels, a few nanoseconds per network per step.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -8,11 +11,20 @@
 #include <cstdio>
 #include <string>
 
+#include "manynets/backend.hpp"
 #include "manynets/summary.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/writers.hpp"
 
 namespace {
+
+constexpr double kNetworks = 1e6;
+
+// Host time per network, printed in seconds with an SI prefix ("580n": 580 ns).
+benchmark::Counter per_network() {
+  return benchmark::Counter(kNetworks,
+                            benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
 
 // The worked example over 1000 log-spaced rates x 1000 uniform:1 draws: 10^6 networks.
 manynets::SweepSpec million_spec() {
@@ -27,6 +39,7 @@ void BM_ExpandMillionNetworks(benchmark::State& state) {
     benchmark::DoNotOptimize(plan.groups[0].batch.init_params.data());
   }
   state.SetItemsProcessed(1000000 * state.iterations());
+  state.counters["ns_per_network"] = per_network();
 }
 BENCHMARK(BM_ExpandMillionNetworks)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -57,8 +70,35 @@ void BM_WriteRunsCsvMillionNetworks(benchmark::State& state) {
   std::remove(path.c_str());
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
   state.counters["file_MB"] = static_cast<double>(bytes) / 1e6;
+  state.counters["ns_per_network"] = per_network();
 }
 BENCHMARK(BM_WriteRunsCsvMillionNetworks)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// What Backend::train does before any backend trains: the input checks and
+// the double Results the backend fills.
+void BM_CheckAndAllocateMillionNetworks(benchmark::State& state) {
+  const manynets::SweepPlan plan = manynets::expand(million_spec());
+  const manynets::SweepGroup& g = plan.groups[0];
+  for (auto _ : state) {
+    manynets::check_training_input(g.batch, g.data);
+    manynets::Results r;
+    r.allocate(g.shape, g.batch.size(), g.batch.curve_every, g.batch.longest_run());
+    benchmark::DoNotOptimize(r.params.data());
+  }
+  state.counters["ns_per_network"] = per_network();
+}
+BENCHMARK(BM_CheckAndAllocateMillionNetworks)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_SummarizeMillionNetworks(benchmark::State& state) {
+  const manynets::SweepPlan plan = manynets::expand(million_spec());
+  const manynets::SweepResults results = fake_results(plan);
+  for (auto _ : state) {
+    manynets::SweepSummary summary = manynets::summarize(plan, results);
+    benchmark::DoNotOptimize(summary);
+  }
+  state.counters["ns_per_network"] = per_network();
+}
+BENCHMARK(BM_SummarizeMillionNetworks)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
