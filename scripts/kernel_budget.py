@@ -10,6 +10,11 @@ threads per block an H100/H200 SM holds 65536 / (128 * registers) blocks.
   scripts/kernel_budget.py                 # the table
   scripts/kernel_budget.py --check         # also hold the budgets below; exit 1 if one is broken
 
+Where cuobjdump is found (PATH or $CUOBJDUMP; it is not part of every CUDA
+install, NVIDIA publishes it on PyPI as nvidia-cuda-cuobjdump with
+nvidia-cuda-nvdisasm beside it), a last column gives each kernel's SASS
+instructions: all of its code, every path, not the instructions one step runs.
+
 The budgets (BUDGETS below) are what the kernels reach today, so a change
 that costs registers or brings back a spill fails the check
 (tests/CMakeLists.txt runs it when nvcc is found). Lower them as the kernels
@@ -59,6 +64,26 @@ def compile_report(nvcc, arch, workdir):
     return done.stdout + done.stderr
 
 
+def sass_sizes(cubin):
+    """Instructions per kernel (mangled name) in the cubin, or {} without cuobjdump."""
+    tool = os.environ.get("CUOBJDUMP") or shutil.which("cuobjdump")
+    if not tool:
+        return {}
+    done = subprocess.run([tool, "-sass", cubin], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write("kernel_budget: cuobjdump -sass failed; no SASS column\n" + done.stderr)
+        return {}
+    sizes, name = {}, None
+    for line in done.stdout.splitlines():
+        m = re.search(r"Function : (\S+)", line)
+        if m:
+            name = m.group(1)
+            sizes[name] = 0
+        elif name and re.match(r"\s+/\*[0-9a-f]{4,}\*/\s+[A-Z@]", line):
+            sizes[name] += 1
+    return sizes
+
+
 def demangle(names):
     done = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True, check=True)
     return done.stdout.splitlines()
@@ -84,7 +109,7 @@ def describe(demangled):
     return kernel, math, shape, kind
 
 
-def parse(report):
+def parse(report, sizes):
     entries, name = [], None
     stack = spill = 0
     for line in report.splitlines():
@@ -96,7 +121,7 @@ def parse(report):
             stack, spill = int(m.group(1)), int(m.group(2)) + int(m.group(3))
         m = re.search(r"Used (\d+) registers", line)
         if m and name:
-            entries.append([name, int(m.group(1)), stack, spill])
+            entries.append([name, int(m.group(1)), stack, spill, sizes.get(name)])
             name, stack, spill = None, 0, 0
     for entry, plain in zip(entries, demangle([e[0] for e in entries])):
         entry[0] = describe(plain)
@@ -113,13 +138,17 @@ def main():
     if nvcc is None:
         raise SystemExit("kernel_budget: no nvcc (give --nvcc PATH)")
     with tempfile.TemporaryDirectory() as work:
-        entries = parse(compile_report(nvcc, args.arch, work))
+        report = compile_report(nvcc, args.arch, work)
+        entries = parse(report, sass_sizes(os.path.join(work, "train_kernels.cubin")))
     if not entries:
         raise SystemExit("kernel_budget: ptxas reported no kernels")
 
-    print(f"{'kernel':<16} {'math':<8} {'shape':<6} {'kind':<25} {'registers':>9} {'stack':>6} {'spilled':>8}")
-    for (kernel, math, shape, kind), regs, stack, spill in sorted(entries):
-        print(f"{kernel:<16} {math:<8} {shape:<6} {kind:<25} {regs:>9} {stack:>6} {spill:>8}")
+    with_sass = any(e[4] is not None for e in entries)
+    print(f"{'kernel':<16} {'math':<8} {'shape':<6} {'kind':<25} {'registers':>9} {'stack':>6} {'spilled':>8}"
+          + (f" {'sass':>6}" if with_sass else ""))
+    for (kernel, math, shape, kind), regs, stack, spill, sass in sorted(entries):
+        print(f"{kernel:<16} {math:<8} {shape:<6} {kind:<25} {regs:>9} {stack:>6} {spill:>8}"
+              + (f" {sass if sass is not None else '-':>6}" if with_sass else ""))
 
     broken = []
     found = {e[0]: e for e in entries}
@@ -127,7 +156,7 @@ def main():
         if key not in found:
             broken.append(f"{' '.join(key)}: not compiled")
             continue
-        _, regs, _, spill = found[key]
+        _, regs, _, spill, _ = found[key]
         if regs > most_registers or spill > most_spilled:
             broken.append(f"{' '.join(key)}: {regs} registers and {spill} bytes spilled, "
                           f"budget {most_registers} and {most_spilled}")
