@@ -549,6 +549,13 @@ struct NoCurve {
 // a parameter is not finite, as converged when loss <= target_loss, as max_steps
 // when s == max_steps; else applies update s + 1. The gradient is the mean over
 // all samples (full mode) or one sample's (online mode).
+//
+// The tiled CUDA kernel splits this step into phases (tiled_begin_step,
+// tiled_accumulate, tiled_finish_step in kernels/train_bodies.hpp) with the same
+// operations in the same order; tests hold the two bit for bit. Writing this
+// loop as those phases would leave one copy, but costs the fused kernel
+// registers (sm_90, 2026-12-05: 56 -> 69 for the seed's kind, 94 -> 103 for the
+// general 2-3-1), so the step stays written out here.
 template <class Math, int I, int H, int O, class T, class Record>
 MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>& state, const Hyper<T>& hp,
                                      const T* xs, const T* ts, int samples, std::uint64_t seed,
