@@ -14,6 +14,7 @@
 
 #include "manynets/init.hpp"
 #include "manynets/limits.hpp"  // max_allowed_steps
+#include "manynets/number_text.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/types.hpp"
 
@@ -75,7 +76,14 @@ Axis only(V v) {
   }
 }
 
-// A value as runs.csv, the summary and the reproduce line write it.
+// A value as runs.csv, the summary and the reproduce line write it: numbers
+// in the shortest form that reads back exactly, names as the options take them.
+inline std::string text(double v) {
+  return number_text(v);
+}
+inline std::string text(std::int32_t v) {
+  return number_text(v);
+}
 inline std::string text(bool on) {
   return on ? "on" : "off";
 }

@@ -42,7 +42,7 @@ const NumberAxis* numeric_axis(const SweepSpec& spec, Hyperparameter h) {
   return nullptr;
 }
 
-// A network's value: its number (NaN for a name) and its text.
+// A network's value as a number: NaN for a name.
 double number_of(double v) {
   return v;
 }
@@ -52,16 +52,6 @@ double number_of(std::int32_t v) {
 template <class V>
 double number_of(const V&) {
   return nan;
-}
-std::string text_of(double v) {
-  return number_text(v);
-}
-std::string text_of(std::int32_t v) {
-  return number_text(v);
-}
-template <class V>
-std::string text_of(const V& v) {
-  return axes::text(v);
 }
 
 // Accumulates one row's networks; medians are taken at the end.
@@ -156,7 +146,7 @@ std::string hyperparameter_text(const SweepPlan& plan, std::size_t g, std::size_
   switch (h) {
 #define MANYNETS_TEXT_CASE(name, field, option) \
   case Hyperparameter::name:                    \
-    return text_of(b.name[i]);
+    return axes::text(b.name[i]);
     MANYNETS_SWEEP_AXES(MANYNETS_TEXT_CASE, MANYNETS_SKIP_AXIS)
 #undef MANYNETS_TEXT_CASE
     case Hyperparameter::shape:
