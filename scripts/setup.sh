@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev libxsimd-dev
-  python3-matplotlib
+  python3-matplotlib python3-venv python3-dev
   clang libclang-rt-14-dev
 )
 
