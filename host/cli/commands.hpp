@@ -37,7 +37,7 @@ int run_info_command(const InfoOptions& options);
 // `manynets sweep`: a grid or random sweep; the workload options take lists and ranges.
 struct SweepOptions {
   NetworkOptions network;
-  TextOption seeds, random, config, out, curves, curve_every, resume;
+  TextOption seeds, random, config, out, curves, curve_every, resume, shard;
   bool json = false;
 };
 CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options);
@@ -59,8 +59,27 @@ struct SweepJob {
   // continue it; `resume` says this run continues the state found there.
   std::map<std::string, std::string> options;
   bool resume = false;
+  // A shard (shard_count > 0): trains only shard `shard` of `shard_count` into
+  // its directory under out_dir (shard_dir), continuing what it holds, and
+  // writes no files but the shard's; `manynets merge` writes them.
+  std::uint64_t shard = 0, shard_count = 0;
+  // A merge: the shard directories whose saved chunks hold every network.
+  std::vector<std::string> merge_from;
+  bool quiet = false;  // a shard that a merge trains: no report
 };
 int run_sweep_job(const SweepJob& job);
+
+// Where shard K of N of a sweep writing into `out_dir` keeps its results: DIR/shard-K-of-N.
+std::string shard_dir(const std::string& out_dir, std::uint64_t k, std::uint64_t n);
+
+// `manynets merge DIR`: the files of a sweep run as shards, once every shard is done.
+struct MergeOptions {
+  std::string dir;
+  bool resume = false;  // train the shards that are not done here first
+  bool json = false;
+};
+CLI::App* add_merge_command(CLI::App& app, MergeOptions& options);
+int run_merge_command(const MergeOptions& options);
 
 // Where a sweep writing into `out_dir` keeps the chunks it has trained, and the
 // options that continue it, until its files are complete: DIR/.partial.

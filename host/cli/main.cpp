@@ -54,6 +54,8 @@ int run(int argc, char** argv) {
   CLI::App* validate_app = add_validate_command(app, validate);
   BenchCommandOptions bench;
   CLI::App* bench_app = add_bench_command(app, bench);
+  MergeOptions merge;
+  CLI::App* merge_app = add_merge_command(app, merge);
   InfoOptions info;
   CLI::App* info_app = add_info_command(app, info);
 
@@ -64,6 +66,7 @@ int run(int argc, char** argv) {
       "  manynets train --preset seed      the worked example, step by step\n"
       "  manynets train --preset xor --hidden-activation tanh --steps 20000\n"
       "  manynets sweep --preset xor --shape 2-2-1 --lr 0.1:8:12:log --seeds 500 --out xor-sweep\n"
+      "  manynets sweep ... --out DIR --shard 1/4   a quarter of a sweep; 'manynets merge DIR' joins them\n"
       "  manynets validate --backend cpu --preset xor --seeds 10000\n"
       "  manynets bench --backends reference,cpu --networks 1000\n"
       "  manynets info                     version, SIMD, CUDA devices, backends\n"
@@ -72,11 +75,12 @@ int run(int argc, char** argv) {
   // CLI11 would call an unknown command "an argument that was not expected".
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
-    for (const char* name : {"train", "sweep", "validate", "bench", "info"})
+    for (const char* name : {"train", "sweep", "merge", "validate", "bench", "info"})
       known = known || std::strcmp(argv[1], name) == 0;
     if (!known) {
-      return fail(exit_usage, std::string("unknown command '") + argv[1] +
-                                  "'; commands: train, sweep, validate, bench, info; see 'manynets --help'");
+      return fail(exit_usage,
+                  std::string("unknown command '") + argv[1] +
+                      "'; commands: train, sweep, merge, validate, bench, info; see 'manynets --help'");
     }
   }
 
@@ -95,6 +99,8 @@ int run(int argc, char** argv) {
     status = run_validate_command(validate);
   } else if (bench_app->parsed()) {
     status = run_bench_command(bench);
+  } else if (merge_app->parsed()) {
+    status = run_merge_command(merge);
   } else if (info_app->parsed()) {
     status = run_info_command(info);
   } else {

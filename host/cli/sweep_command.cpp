@@ -9,15 +9,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -85,11 +88,50 @@ std::size_t max_chunk_from_environment() {
       parse_whole_number("MANYNETS_MAX_CHUNK", text, 1, static_cast<std::int64_t>(max_sweep_networks)));
 }
 
+// Shards of a sweep: at most this many, so that K/N reads as small numbers.
+constexpr std::int64_t max_shards = 1000000;
+// Written into a shard's directory last, once its every network is saved.
+constexpr char shard_done_name[] = "done";
+
+// "K/N" with 0 <= K < N.
+std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    throw input_error("--shard expects K/N, shard K (from 0) of N, such as 0/4; got '" + text + "'");
+  }
+  const auto n =
+      static_cast<std::uint64_t>(parse_whole_number("--shard", text.substr(slash + 1), 1, max_shards));
+  const auto k = static_cast<std::uint64_t>(
+      parse_whole_number("--shard", text.substr(0, slash), 0, static_cast<std::int64_t>(n) - 1));
+  return {k, n};
+}
+
+// The shard of a Slurm job array's task: task id minus the array's first id, of
+// the array's task count. False outside a job array.
+bool slurm_array_shard(std::uint64_t* k, std::uint64_t* n) {
+  const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+  if (id == nullptr || count == nullptr || *id == '\0' || *count == '\0') return false;
+  const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
+  const std::int64_t first = min && *min ? parse_whole_number("SLURM_ARRAY_TASK_MIN", min, 0, INT32_MAX) : 0;
+  *n = static_cast<std::uint64_t>(parse_whole_number("SLURM_ARRAY_TASK_COUNT", count, 1, max_shards));
+  const std::int64_t task = parse_whole_number("SLURM_ARRAY_TASK_ID", id, first, INT32_MAX);
+  if (task - first >= static_cast<std::int64_t>(*n)) {
+    throw input_error(
+        "SLURM_ARRAY_TASK_ID " + std::string(id) + " is past the job array's " + count + " tasks from " +
+        std::to_string(first) +
+        ": shards are the array's tasks numbered without gaps (--array=0-N); or give --shard K/N");
+  }
+  *k = static_cast<std::uint64_t>(task - first);
+  return true;
+}
+
 // Passes training on and counts the networks trained, so that a resumed run can
 // say how many came from the saved chunks instead.
 class CountingBackend : public Backend {
  public:
-  explicit CountingBackend(Backend& inner) : inner_(inner) {}
+  // refuse: a merge, which must find every network in its shards, trains none.
+  explicit CountingBackend(Backend& inner, bool refuse = false) : inner_(inner), refuse_(refuse) {}
   std::string name() const override { return inner_.name(); }
   bool implements(Rule rule) const override { return inner_.implements(rule); }
   double last_kernel_seconds() const override { return inner_.last_kernel_seconds(); }
@@ -97,12 +139,19 @@ class CountingBackend : public Backend {
 
  protected:
   void train_into(Results& results, const Batch& batch, const Dataset& data) override {
+    if (refuse_) {
+      throw runtime_error("the shards lack the results of networks " + std::to_string(batch.first_id) + ".." +
+                          std::to_string(batch.first_id + batch.size() - 1) +
+                          " (a removed or damaged chunk file); remove the done file of the shard that held "
+                          "them and run 'manynets merge DIR --resume'");
+    }
     trained_ += batch.size();
     results = inner_.train(batch, data);
   }
 
  private:
   Backend& inner_;
+  bool refuse_ = false;
   std::size_t trained_ = 0;
 };
 
@@ -297,6 +346,10 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options) {
   add(options.curve_every, "--curve-every", "record curves every R steps (default: about 300 points)", "R");
   add(options.resume, "--resume",
       "finish the sweep a killed or failed run left in DIR (its --out) from its saved chunks", "DIR");
+  add(options.shard, "--shard",
+      "train only shard K of N (0 <= K < N) into DIR/shard-K-of-N of --out DIR; once all are done, "
+      "'manynets merge DIR' writes the files (default under a Slurm job array: its task)",
+      "K/N");
   sweep->add_flag("--json", options.json, "print the summary as one JSON object instead of the report");
   sweep->footer(
       "Lists are a,b,c; ranges a:b:n (n values from a to b, linear; a > b runs downwards) or a:b:n:log.\n"
@@ -326,6 +379,41 @@ std::string sweep_state_dir(const std::string& out_dir) {
   return (std::filesystem::path(out_dir) / ".partial").string();
 }
 
+std::string shard_dir(const std::string& out_dir, std::uint64_t k, std::uint64_t n) {
+  return (std::filesystem::path(out_dir) / ("shard-" + std::to_string(k) + "-of-" + std::to_string(n)))
+      .string();
+}
+
+namespace {
+
+// The job that the option texts (flags, a config file, or a state's saved
+// options) describe.
+SweepJob make_sweep_job(std::map<std::string, std::string> texts) {
+  SweepJob job;
+  job.spec = make_sweep_spec(texts);
+  job.options = texts;
+  job.options.erase("out");
+  if (texts.count("data")) {  // a resumed run or a shard may start in another directory
+    std::error_code ec;
+    const std::filesystem::path data = std::filesystem::absolute(texts["data"], ec);
+    if (!ec) job.options["data"] = data.string();
+  }
+  if (texts.count("backend")) job.backend = texts["backend"];
+  if (texts.count("threads")) {
+    job.backend_options.threads =
+        static_cast<int>(parse_whole_number("--threads", texts["threads"], 0, 4096));
+  }
+  if (texts.count("out")) job.out_dir = texts["out"];
+  if (texts.count("curves")) job.curves = texts["curves"];
+  if (texts.count("curve-every")) {
+    job.curve_every = static_cast<std::int32_t>(
+        parse_whole_number("--curve-every", texts["curve-every"], 1, max_allowed_steps));
+  }
+  return job;
+}
+
+}  // namespace
+
 int run_sweep_command(const SweepOptions& options) {
   const std::map<std::string, std::string> given = sweep_option_texts(options.network,
                                                                       {{"seeds", &options.seeds},
@@ -351,28 +439,25 @@ int run_sweep_command(const SweepOptions& options) {
     texts = given;
   }
 
-  SweepJob job;
-  job.spec = make_sweep_spec(texts);
+  SweepJob job = make_sweep_job(texts);
   job.resume = options.resume.given();
-  job.options = texts;
-  job.options.erase("out");
-  if (texts.count("data")) {  // a resumed run may start in another directory
-    std::error_code ec;
-    const std::filesystem::path data = std::filesystem::absolute(texts["data"], ec);
-    if (!ec) job.options["data"] = data.string();
-  }
-  if (texts.count("backend")) job.backend = texts["backend"];
-  if (texts.count("threads")) {
-    job.backend_options.threads =
-        static_cast<int>(parse_whole_number("--threads", texts["threads"], 0, 4096));
-  }
-  if (texts.count("out")) job.out_dir = texts["out"];
-  if (texts.count("curves")) job.curves = texts["curves"];
-  if (texts.count("curve-every")) {
-    job.curve_every = static_cast<std::int32_t>(
-        parse_whole_number("--curve-every", texts["curve-every"], 1, max_allowed_steps));
-  }
   job.json = options.json;
+  if (options.shard.given()) {
+    if (options.resume.given()) {
+      throw input_error(
+          "--shard and --resume exclude each other: run the shard command again to continue it, "
+          "or 'manynets merge DIR --resume' to finish every shard");
+    }
+    std::tie(job.shard, job.shard_count) = parse_shard(options.shard.value);
+  } else if (!options.resume.given() && !job.out_dir.empty() &&
+             slurm_array_shard(&job.shard, &job.shard_count)) {
+    std::cerr << "manynets: note: Slurm job array task: training shard " << job.shard << "/"
+              << job.shard_count << " (give --shard K/N to choose another)\n";
+  }
+  if (job.shard_count > 0 && job.out_dir.empty()) {
+    throw input_error(
+        "--shard needs --out DIR: the shards keep their results under DIR for 'manynets merge DIR'");
+  }
   return run_sweep_job(job);
 }
 
@@ -387,7 +472,12 @@ int run_sweep_job(const SweepJob& job) {
   run.curve_every = job.curve_every;
   run.max_chunk = max_chunk_from_environment();
 
-  if (!job.out_dir.empty()) {  // fail on an unusable directory before training, not after
+  const bool shard = job.shard_count > 0;
+  const bool merge = !job.merge_from.empty();
+  // The saved options that continue this sweep, or a shard of it.
+  std::map<std::string, std::string> saved = job.options;
+  saved["backend"] = backend->name();  // what "auto" chose, so a resumed run matches it
+  if (!job.out_dir.empty()) {          // fail on an unusable directory before training, not after
     std::error_code ec;
     fs::create_directories(job.out_dir, ec);
     if (!fs::is_directory(job.out_dir) || access(job.out_dir.c_str(), W_OK) != 0) {
@@ -395,8 +485,22 @@ int run_sweep_job(const SweepJob& job) {
                         (ec ? ": " + ec.message() : std::string()) + "; give --out a writable directory");
     }
     remove_stale_temporaries(job.out_dir);
-    run.checkpoint_dir = sweep_state_dir(job.out_dir);
-    if (!job.resume) {
+    if (merge) {
+      run.checkpoint_sources = job.merge_from;  // every network is in them: nothing trains
+    } else if (shard) {
+      // A shard continues whatever its directory holds of this sweep.
+      const IdRange ids = shard_range(networks, job.shard, job.shard_count);
+      run.first_id = ids.begin;
+      run.end_id = ids.end;
+      run.checkpoint_dir = shard_dir(job.out_dir, job.shard, job.shard_count);
+      fs::create_directories(run.checkpoint_dir, ec);
+      if (!fs::exists(fs::path(run.checkpoint_dir) / "plan", ec)) {
+        write_text_file((fs::path(run.checkpoint_dir) / saved_options_name).string(), options_json(saved));
+      }
+    } else {
+      run.checkpoint_dir = sweep_state_dir(job.out_dir);
+    }
+    if (!job.resume && !merge && !shard) {
       if (fs::exists(run.checkpoint_dir, ec)) {
         std::cerr << "manynets: note: starting over: removed the unfinished sweep left in '" << job.out_dir
                   << "' (to continue one instead, run 'manynets sweep --resume " << job.out_dir << "')\n";
@@ -408,8 +512,6 @@ int run_sweep_job(const SweepJob& job) {
                             "; check the --out directory");
       }
       // Saved before the first chunk, so every saved chunk can be resumed.
-      std::map<std::string, std::string> saved = job.options;
-      saved["backend"] = backend->name();  // what "auto" chose, so a resumed run matches it
       write_text_file((fs::path(run.checkpoint_dir) / saved_options_name).string(), options_json(saved));
     }
   }
@@ -418,9 +520,36 @@ int run_sweep_job(const SweepJob& job) {
   run.progress = [&progress](std::size_t done, std::size_t total, double net_steps, double seconds) {
     progress.update(done, total, net_steps, seconds);
   };
-  CountingBackend counting(*backend);
+  CountingBackend counting(*backend, merge);
   const SweepResults results = run_sweep(plan, counting, run);
   progress.clear();
+  if (shard) {
+    const IdRange ids{run.first_id, run.end_id};
+    write_text_file((fs::path(run.checkpoint_dir) / shard_done_name).string(),
+                    "manynets shard " + std::to_string(job.shard) + " of " + std::to_string(job.shard_count) +
+                        ": networks " + std::to_string(ids.begin) + ".." + std::to_string(ids.end) + "\n");
+    if (job.quiet) {
+      std::cerr << "manynets: note: trained shard " << job.shard << "/" << job.shard_count
+                << " here: " << counting.trained() << " of its " << ids.size()
+                << " networks (the rest were saved)\n";
+      return 0;
+    }
+    if (job.json) {
+      nlohmann::json j = {{"shard", job.shard},         {"shards", job.shard_count},
+                          {"first_id", ids.begin},      {"end_id", ids.end},
+                          {"networks", ids.size()},     {"trained", counting.trained()},
+                          {"seconds", results.seconds}, {"directory", run.checkpoint_dir}};
+      std::cout << j.dump() << "\n";
+      return 0;
+    }
+    std::cout << "shard " << job.shard << "/" << job.shard_count << " of the sweep of " << plan.workload
+              << ": networks " << ids.begin << ".." << ids.end - 1 << " of " << networks << " ("
+              << counting.trained() << " trained now), " << format_g(results.seconds, 3) << " s of training, "
+              << "backend " << backend->name() << "\n"
+              << "  saved in " << run.checkpoint_dir << "; once every shard is done: manynets merge "
+              << job.out_dir << "\n";
+    return 0;
+  }
   if (job.resume) {
     std::cerr << "manynets: note: resumed the sweep in '" << job.out_dir
               << "': " << networks - std::min(counting.trained(), networks) << " of " << networks
@@ -439,7 +568,7 @@ int run_sweep_job(const SweepJob& job) {
   if (!job.out_dir.empty()) {
     files = write_sweep_files(job.out_dir, plan, results, summary);
     std::error_code ec;  // the files are complete: the saved chunks have done their job
-    fs::remove_all(run.checkpoint_dir, ec);
+    if (!run.checkpoint_dir.empty()) fs::remove_all(run.checkpoint_dir, ec);
     plots = make_plots(job.out_dir, default_plot_python(), default_plot_script());
   }
 
@@ -460,6 +589,105 @@ int run_sweep_job(const SweepJob& job) {
     }
   }
   return 0;
+}
+
+CLI::App* add_merge_command(CLI::App& app, MergeOptions& options) {
+  CLI::App* merge = app.add_subcommand(
+      "merge", "write the files of a sweep run as shards (manynets sweep ... --out DIR --shard K/N)");
+  merge->add_option("DIR", options.dir, "the --out directory the shards wrote into")
+      ->required()
+      ->type_name("DIR");
+  merge->add_flag("--resume", options.resume, "train the shards that are not done here first");
+  merge->add_flag("--json", options.json, "print the summary as one JSON object instead of the report");
+  merge->footer(
+      "Every shard must be of the same sweep (the same options, data, backend and curve settings).\n"
+      "The files are those one process writes: runs.csv, summary.json, curves.csv and plots.");
+  return merge;
+}
+
+int run_merge_command(const MergeOptions& options) {
+  namespace fs = std::filesystem;
+  const std::string& dir = options.dir;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw input_error("merge: '" + dir + "' is not a directory; give the --out DIR of the shards");
+  }
+  // The shard-K-of-N directories, by N.
+  std::map<std::uint64_t, std::vector<std::uint64_t>> shards;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    unsigned long long k = 0, n = 0;
+    char tail = 0;
+    if (it->is_directory() && std::sscanf(name.c_str(), "shard-%llu-of-%llu%c", &k, &n, &tail) == 2 &&
+        k < n && name == shard_dir("", k, n)) {
+      shards[n].push_back(k);
+    }
+  }
+  if (shards.empty()) {
+    throw input_error("merge: '" + dir +
+                      "' holds no shards (shard-K-of-N directories, written by 'manynets sweep " +
+                      "... --out " + dir + " --shard K/N')");
+  }
+  if (shards.size() > 1) {
+    throw input_error("merge: '" + dir + "' holds shards of " + std::to_string(shards.begin()->first) +
+                      " and of " + std::to_string(std::next(shards.begin())->first) +
+                      " (shard-K-of-N directories); remove those of the sweep you do not want");
+  }
+  const std::uint64_t count = shards.begin()->first;
+
+  // The sweep's options, which every shard saved and which must agree (threads aside).
+  std::map<std::string, std::string> texts;
+  std::uint64_t first = 0;
+  for (std::uint64_t k : shards.begin()->second) {
+    const fs::path saved = fs::path(shard_dir(dir, k, count)) / saved_options_name;
+    if (!fs::exists(saved, ec)) continue;  // started, nothing saved yet
+    std::map<std::string, std::string> these = read_sweep_config(saved.string(), config_keys());
+    these.erase("threads");
+    if (texts.empty()) {
+      texts = these;
+      first = k;
+    } else if (these != texts) {
+      throw input_error("merge: " + shard_dir(dir, k, count) + " is of another sweep than " +
+                        shard_dir(dir, first, count) +
+                        " (their options differ); remove the one you do not want");
+    }
+  }
+  if (texts.empty()) {
+    throw input_error("merge: no shard in '" + dir + "' has saved its options yet; run the shards first");
+  }
+
+  std::vector<std::uint64_t> missing;
+  std::vector<std::string> dirs;
+  for (std::uint64_t k = 0; k < count; ++k) {
+    dirs.push_back(shard_dir(dir, k, count));
+    if (!fs::exists(fs::path(dirs.back()) / shard_done_name, ec)) missing.push_back(k);
+  }
+  if (!missing.empty() && !options.resume) {
+    std::string names;
+    for (std::size_t m = 0; m < missing.size() && m < 10; ++m)
+      names += (m ? ", " : "") + std::to_string(missing[m]);
+    if (missing.size() > 10) names += ", ... (" + std::to_string(missing.size()) + " in all)";
+    throw input_error(
+        "merge: shard" + std::string(missing.size() > 1 ? "s " : " ") + names + " of " +
+        std::to_string(count) + " in '" + dir + "' " + (missing.size() > 1 ? "are" : "is") +
+        " not done; run " + (missing.size() > 1 ? "them" : "it") + " ('manynets sweep --config " +
+        (fs::path(shard_dir(dir, first, count)) / saved_options_name).string() + " --out " + dir +
+        " --shard " + std::to_string(missing.front()) + "/" + std::to_string(count) + "'), or train " +
+        (missing.size() > 1 ? "them" : "it") + " here with 'manynets merge " + dir + " --resume'");
+  }
+  for (std::uint64_t k : missing) {
+    SweepJob job = make_sweep_job(texts);
+    job.out_dir = dir;
+    job.shard = k;
+    job.shard_count = count;
+    job.quiet = true;
+    run_sweep_job(job);
+  }
+  SweepJob job = make_sweep_job(texts);
+  job.out_dir = dir;
+  job.merge_from = dirs;
+  job.json = options.json;
+  return run_sweep_job(job);
 }
 
 }  // namespace cli

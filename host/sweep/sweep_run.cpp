@@ -37,7 +37,8 @@ void copy_range(std::vector<T>& to, const std::vector<T>& from, std::size_t begi
 // Networks begin .. begin+n-1 of `b` as a batch of their own, with the same ids.
 Batch slice(const Batch& b, std::size_t begin, std::size_t n) {
   Batch out(b.shape(), n);
-  for_each_hyperparameter([&](const char*, auto, auto column) { copy_range(out.*column, b.*column, begin, n); });
+  for_each_hyperparameter(
+      [&](const char*, auto, auto column) { copy_range(out.*column, b.*column, begin, n); });
   for (int p = 0; p < b.num_params(); ++p) {
     const std::size_t from = static_cast<std::size_t>(p) * b.size() + begin;
     std::copy(b.init_params.begin() + static_cast<std::ptrdiff_t>(from),
@@ -236,7 +237,8 @@ bool parse_chunk(const std::string& bytes, const SweepPlan& plan, std::uint64_t 
     if (!ok) break;
     curve.loss.resize(static_cast<std::size_t>(points));
     curve.abs_error.resize(static_cast<std::size_t>(points));
-    ok = in.get(curve.loss.data(), curve.loss.size()) && in.get(curve.abs_error.data(), curve.abs_error.size());
+    ok = in.get(curve.loss.data(), curve.loss.size()) &&
+         in.get(curve.abs_error.data(), curve.abs_error.size());
     c->curves.push_back(std::move(curve));
   }
   return ok && in.position() == bytes.size() - 8;
@@ -247,8 +249,49 @@ bool is_chunk_file(const std::filesystem::directory_entry& e) {
   return name.rfind("chunk-", 0) == 0 && name.find(".tmp-") == std::string::npos;
 }
 
-// Opens (or starts) the checkpoint of `plan` in `dir` and returns its saved
-// chunks, in group and id order, none overlapping another.
+// Sorts chunks into group and id order and drops any that overlaps one before it.
+std::vector<Chunk> disjoint_chunks(std::vector<Chunk> chunks) {
+  std::sort(chunks.begin(), chunks.end(), [](const Chunk& a, const Chunk& b) {
+    return a.group != b.group ? a.group < b.group : a.begin < b.begin;
+  });
+  std::vector<Chunk> kept;
+  for (Chunk& c : chunks) {
+    const bool overlaps =
+        !kept.empty() && kept.back().group == c.group && kept.back().begin + kept.back().r.n > c.begin;
+    if (!overlaps) kept.push_back(std::move(c));
+  }
+  return kept;
+}
+
+std::string plan_text(std::uint64_t fingerprint) {
+  char text[128];
+  std::snprintf(text, sizeof text, "%s\nfingerprint %016llx\n", plan_magic,
+                static_cast<unsigned long long>(fingerprint));
+  return text;
+}
+
+Error different_sweep(const std::string& dir) {
+  return input_error("the saved sweep state in '" + dir +
+                     "' belongs to a different sweep (its options, data, backend or curve settings "
+                     "differ); continue it with the same ones, or remove '" +
+                     dir + "' to start again");
+}
+
+// The whole chunks of `plan` in `dir`, whose plan file must be this plan's.
+std::vector<Chunk> read_chunks(const std::string& dir, const SweepPlan& plan, std::uint64_t fingerprint) {
+  namespace fs = std::filesystem;
+  if (read_bytes(fs::path(dir) / "plan") != plan_text(fingerprint)) throw different_sweep(dir);
+  std::vector<Chunk> chunks;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    Chunk c;
+    if (is_chunk_file(*it) && parse_chunk(read_bytes(it->path()), plan, fingerprint, &c))
+      chunks.push_back(std::move(c));
+  }
+  return chunks;
+}
+
+// Opens (or starts) the checkpoint of `plan` in `dir` and returns its saved chunks.
 std::vector<Chunk> open_checkpoint(const std::string& dir, const SweepPlan& plan, std::uint64_t fingerprint) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -258,40 +301,16 @@ std::vector<Chunk> open_checkpoint(const std::string& dir, const SweepPlan& plan
                         (ec ? ": " + ec.message() : std::string()) + "; check the output directory");
   }
   remove_stale_temporaries(dir);
-  char text[128];
-  std::snprintf(text, sizeof text, "%s\nfingerprint %016llx\n", plan_magic,
-                static_cast<unsigned long long>(fingerprint));
   const fs::path plan_path = fs::path(dir) / "plan";
   if (!fs::exists(plan_path)) {
     // A new checkpoint: chunks of a plan that left no plan file are not ours to keep.
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (is_chunk_file(*it)) fs::remove(it->path(), ec);
     }
-    write_text_file(plan_path.string(), text);
+    write_text_file(plan_path.string(), plan_text(fingerprint));
     return {};
   }
-  if (read_bytes(plan_path) != text) {
-    throw input_error("the saved sweep state in '" + dir +
-                      "' belongs to a different sweep (its options, data, backend or curve settings "
-                      "differ); continue it with the same ones, or remove '" +
-                      dir + "' to start again");
-  }
-  std::vector<Chunk> chunks;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    Chunk c;
-    if (is_chunk_file(*it) && parse_chunk(read_bytes(it->path()), plan, fingerprint, &c))
-      chunks.push_back(std::move(c));
-  }
-  std::sort(chunks.begin(), chunks.end(), [](const Chunk& a, const Chunk& b) {
-    return a.group != b.group ? a.group < b.group : a.begin < b.begin;
-  });
-  std::vector<Chunk> kept;
-  for (Chunk& c : chunks) {
-    const bool overlaps = !kept.empty() && kept.back().group == c.group &&
-                          kept.back().begin + kept.back().r.n > c.begin;
-    if (!overlaps) kept.push_back(std::move(c));
-  }
-  return kept;
+  return read_chunks(dir, plan, fingerprint);
 }
 
 void save_chunk(const std::string& dir, const Chunk& c, std::uint64_t fingerprint) {
@@ -304,7 +323,8 @@ void gather(Chunk&& c, Results& all, std::vector<SweepCurve>& curves, double& ne
   const std::size_t begin = static_cast<std::size_t>(c.begin), m = c.r.n, n = all.n;
   const Results& r = c.r;
   std::copy(r.loss.begin(), r.loss.end(), all.loss.begin() + static_cast<std::ptrdiff_t>(begin));
-  std::copy(r.abs_error.begin(), r.abs_error.end(), all.abs_error.begin() + static_cast<std::ptrdiff_t>(begin));
+  std::copy(r.abs_error.begin(), r.abs_error.end(),
+            all.abs_error.begin() + static_cast<std::ptrdiff_t>(begin));
   std::copy(r.steps.begin(), r.steps.end(), all.steps.begin() + static_cast<std::ptrdiff_t>(begin));
   std::copy(r.status.begin(), r.status.end(), all.status.begin() + static_cast<std::ptrdiff_t>(begin));
   for (int p = 0; p < r.shape.num_params(); ++p) {
@@ -332,6 +352,14 @@ std::vector<std::uint64_t> sample_ids(std::size_t networks, std::size_t count) {
     ids.push_back(static_cast<std::uint64_t>(static_cast<double>(k) * networks / count));
   }
   return ids;
+}
+
+IdRange shard_range(std::uint64_t networks, std::uint64_t k, std::uint64_t n) {
+  if (n == 0 || k >= n)
+    throw input_error("shard " + std::to_string(k) + " of " + std::to_string(n) + " does not exist");
+  // networks * k can pass 2^64; the quotient and remainder by n cannot.
+  const auto at = [networks, n](std::uint64_t j) { return (networks / n) * j + (networks % n) * j / n; };
+  return IdRange{at(k), at(k + 1)};
 }
 
 std::size_t checkpointed_networks(const std::string& dir) {
@@ -363,12 +391,28 @@ SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOp
       std::max<std::size_t>(1, static_cast<std::size_t>(max_curve_chunk_bytes / (curve_points * 8.0)));
 
   const bool checkpoint = !options.checkpoint_dir.empty();
-  const std::uint64_t fingerprint = checkpoint ? plan_fingerprint(plan, out.backend, every, curve_ids) : 0;
+  const std::uint64_t fingerprint = checkpoint || !options.checkpoint_sources.empty()
+                                        ? plan_fingerprint(plan, out.backend, every, curve_ids)
+                                        : 0;
+  std::vector<Chunk> found;
+  if (checkpoint) found = open_checkpoint(options.checkpoint_dir, plan, fingerprint);
+  for (const std::string& dir : options.checkpoint_sources) {
+    for (Chunk& c : read_chunks(dir, plan, fingerprint)) found.push_back(std::move(c));
+  }
+  // The chunks that lie inside the ids to train.
   std::vector<Chunk> saved;
-  if (checkpoint) saved = open_checkpoint(options.checkpoint_dir, plan, fingerprint);
+  for (Chunk& c : disjoint_chunks(std::move(found))) {
+    const std::uint64_t first = plan.groups[c.group].batch.first_id + c.begin;
+    if (first >= options.first_id && first + c.r.n <= options.end_id) saved.push_back(std::move(c));
+  }
   auto next_saved = saved.begin();
 
-  const std::size_t total = plan.networks();
+  std::size_t total = 0;
+  for (const SweepGroup& g : plan.groups) {
+    const std::uint64_t first = std::max(g.batch.first_id, options.first_id);
+    const std::uint64_t end = std::min<std::uint64_t>(g.batch.first_id + g.batch.size(), options.end_id);
+    total += end > first ? static_cast<std::size_t>(end - first) : 0;
+  }
   std::size_t done = 0;
   double seconds = 0;  // training time of every chunk, saved ones included
   for (const Chunk& c : saved) {
@@ -382,8 +426,13 @@ SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOp
     Results all;
     all.allocate(g.shape, n, 0, 0);
     all.backend = out.backend;
+    // The group's networks to train: positions [lo, hi).
+    const std::uint64_t lo_id = std::max(b.first_id, options.first_id);
+    const std::uint64_t hi_id = std::min<std::uint64_t>(b.first_id + n, options.end_id);
+    const std::size_t lo = lo_id < hi_id ? static_cast<std::size_t>(lo_id - b.first_id) : 0;
+    const std::size_t hi = lo_id < hi_id ? static_cast<std::size_t>(hi_id - b.first_id) : 0;
     std::size_t chunk = first_chunk;
-    for (std::size_t begin = 0; begin < n;) {
+    for (std::size_t begin = lo; begin < hi;) {
       if (next_saved != saved.end() && next_saved->group == group && next_saved->begin == begin) {
         begin += next_saved->r.n;
         gather(std::move(*next_saved), all, out.curves, out.net_steps);
@@ -391,8 +440,9 @@ SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOp
         continue;
       }
       // Up to the next saved chunk of this group, if any.
-      const std::size_t end =
-          next_saved != saved.end() && next_saved->group == group ? static_cast<std::size_t>(next_saved->begin) : n;
+      const std::size_t end = next_saved != saved.end() && next_saved->group == group
+                                  ? static_cast<std::size_t>(next_saved->begin)
+                                  : hi;
       std::size_t m = std::min(chunk, end - begin);
       if (options.max_chunk > 0) m = std::min(m, options.max_chunk);
       const std::uint64_t first = b.first_id + begin;

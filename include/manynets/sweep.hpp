@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -180,6 +181,14 @@ struct SweepRunOptions {
   // invalid_input Error. Empty: nothing is kept. The caller removes the directory
   // once it has what it needs.
   std::string checkpoint_dir;
+  // More directories of saved chunks (checkpoint_dirs of other runs of the same
+  // plan, such as its shards), read and never written; one that holds another
+  // plan's state is refused with an invalid_input Error naming it.
+  std::vector<std::string> checkpoint_sources;
+  // Trains only the networks whose ids lie in [first_id, end_id) (the others'
+  // results are left unset); the default trains every network.
+  std::uint64_t first_id = 0;
+  std::uint64_t end_id = std::numeric_limits<std::uint64_t>::max();
 };
 
 // Trains every group on `backend` in chunks whose size adapts to take about a
@@ -188,6 +197,15 @@ struct SweepRunOptions {
 // now give the same SweepResults (except `seconds`, which adds up the chunks'
 // training times, whichever run trained them).
 SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOptions& options = {});
+
+// Shard k of n of a sweep of `networks` networks: ids [networks k / n,
+// networks (k + 1) / n). The n shards cover every id once, in order, and differ
+// in size by at most one network. Needs k < n.
+struct IdRange {
+  std::uint64_t begin = 0, end = 0;
+  std::uint64_t size() const { return end - begin; }
+};
+IdRange shard_range(std::uint64_t networks, std::uint64_t k, std::uint64_t n);
 
 // The networks whose results `dir` (a SweepRunOptions::checkpoint_dir) holds, or
 // 0 when it holds no chunk; for messages and tests.
