@@ -2,6 +2,7 @@
 # Installs what manynets needs to build and test, from Debian's packages, when
 # it is missing. Safe to run again: it installs nothing that is already there.
 # The CUDA toolkit is optional (the CUDA backends build when nvcc is found).
+# Open MPI lets `mpirun -n R manynets sweep` run one shard per rank.
 # clang with its runtime libraries builds the libFuzzer targets (tests/fuzz).
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev libxsimd-dev
   python3-matplotlib python3-venv python3-dev
+  libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
 )
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -203,6 +204,64 @@ TEST_F(CliShards, BadShardsAndMergesAreRefused) {
   ASSERT_EQ(manynets_cmd(xor_sweep + " --out '" + shards() + "' --shard 0/2").exit_code, 0);
   ASSERT_EQ(manynets_cmd(xor_sweep + " --seed 9 --out '" + shards() + "' --shard 1/2").exit_code, 0);
   refused("merge '" + shards() + "'", "is of another sweep");
+}
+
+// ---- under MPI: one shard per rank, merged on rank 0
+
+// mpirun as root needs Open MPI's consent; Open MPI's own allocations are not
+// this project's leaks.
+RunResult mpirun(int ranks, const std::string& args) {
+  return run_manynets_command(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0 "
+      "MANYNETS_MAX_CHUNK=16 MANYNETS_PYTHON=/nonexistent '" +
+      std::string(MANYNETS_MPIEXEC) + "' -n " + std::to_string(ranks) + " --oversubscribe '" +
+      std::string(MANYNETS_EXE) + "' " + args);
+}
+
+class CliMpi : public CliShards {
+ protected:
+  void SetUp() override {
+    if (!MANYNETS_WITH_MPI) GTEST_SKIP() << "manynets was built without MPI (no MPI found)";
+    CliShards::SetUp();
+  }
+};
+
+TEST_F(CliMpi, AnyNumberOfRanksGivesTheFilesOfOneProcess) {
+  for (int ranks : {1, 3, 4}) {
+    const fs::path out = dir_ / ("ranks" + std::to_string(ranks));
+    const RunResult r = mpirun(ranks, xor_sweep + " --out '" + out.string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << ranks << " ranks: " << r.err;
+    const std::string counts = "200 networks: converged";
+    EXPECT_NE(r.out.find(counts), std::string::npos) << r.out;  // one report, from rank 0
+    EXPECT_EQ(r.out.find(counts), r.out.rfind(counts)) << r.out;
+    EXPECT_TRUE(fs::exists(out / ("shard-0-of-" + std::to_string(ranks)) / "done"));
+    expect_same_files(out, dir_ / "one");
+  }
+}
+
+TEST_F(CliMpi, AFailingRankFailsTheJobAndWhatTheOthersFinishedStays) {
+  const fs::path out = dir_ / "mpi";
+  fs::create_directories(out);
+  std::ofstream(out / "shard-1-of-3") << "not a directory";  // rank 1 cannot save its shard
+  const RunResult r = mpirun(3, xor_sweep + " --out '" + out.string() + "'");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("rank 1 of 3"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out / "runs.csv"));
+  EXPECT_TRUE(fs::exists(out / "shard-0-of-3" / "done"));
+  EXPECT_TRUE(fs::exists(out / "shard-2-of-3" / "done"));
+
+  fs::remove(out / "shard-1-of-3");
+  const RunResult resumed = manynets_cmd("merge --resume '" + out.string() + "'");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("trained shard 1/3 here: 67 of its 67 networks"), std::string::npos)
+      << resumed.err;
+  expect_same_files(out, dir_ / "one");
+}
+
+TEST_F(CliMpi, RanksNeedAnOutputDirectory) {
+  const RunResult r = mpirun(2, xor_sweep);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("needs --out DIR"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -65,12 +65,21 @@ struct SweepJob {
   std::uint64_t shard = 0, shard_count = 0;
   // A merge: the shard directories whose saved chunks hold every network.
   std::vector<std::string> merge_from;
-  bool quiet = false;  // a shard that a merge trains: no report
+  bool quiet = false;   // a shard that a merge trains: a one-line note instead of the report
+  bool silent = false;  // a shard of an MPI rank: nothing
 };
 int run_sweep_job(const SweepJob& job);
 
 // Where shard K of N of a sweep writing into `out_dir` keeps its results: DIR/shard-K-of-N.
 std::string shard_dir(const std::string& out_dir, std::uint64_t k, std::uint64_t n);
+
+// The number of processes an MPI launcher (mpirun, mpiexec, srun) started this
+// one among, read from the environment it sets; 0 when none did.
+int mpi_launched_size();
+// Runs `job` as one shard per MPI rank and merges on rank 0 (mpi_sweep.cpp);
+// every rank returns the exit status, and rank 0 prints the report or the error.
+// In a build without MPI it throws an invalid_input Error saying so.
+int run_sweep_under_mpi(const SweepJob& job, bool shard_given);
 
 // `manynets merge DIR`: the files of a sweep run as shards, once every shard is done.
 struct MergeOptions {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -379,6 +380,28 @@ std::string sweep_state_dir(const std::string& out_dir) {
   return (std::filesystem::path(out_dir) / ".partial").string();
 }
 
+int mpi_launched_size() {
+  // Open MPI's mpirun; MPICH's and Intel's mpiexec (PMI); srun with PMIx, where
+  // one task is a plain run rather than an MPI job.
+  const char* const variables[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"};
+  for (const char* name : variables) {
+    const char* text = std::getenv(name);
+    if (text == nullptr || *text == '\0') continue;
+    const int size = std::atoi(text);
+    if (std::strcmp(name, "SLURM_NTASKS") == 0 && (size < 2 || std::getenv("PMIX_RANK") == nullptr)) continue;
+    if (size > 0) return size;
+  }
+  return 0;
+}
+
+#if !MANYNETS_WITH_MPI
+int run_sweep_under_mpi(const SweepJob&, bool) {
+  throw input_error(
+      "this manynets was built without MPI, so its ranks would each run the whole sweep; install MPI "
+      "(scripts/setup.sh installs Open MPI) and build again, or run one shard per process with --shard K/N");
+}
+#endif
+
 std::string shard_dir(const std::string& out_dir, std::uint64_t k, std::uint64_t n) {
   return (std::filesystem::path(out_dir) / ("shard-" + std::to_string(k) + "-of-" + std::to_string(n)))
       .string();
@@ -442,6 +465,7 @@ int run_sweep_command(const SweepOptions& options) {
   SweepJob job = make_sweep_job(texts);
   job.resume = options.resume.given();
   job.json = options.json;
+  if (mpi_launched_size() > 0) return run_sweep_under_mpi(job, options.shard.given());
   if (options.shard.given()) {
     if (options.resume.given()) {
       throw input_error(
@@ -528,6 +552,7 @@ int run_sweep_job(const SweepJob& job) {
     write_text_file((fs::path(run.checkpoint_dir) / shard_done_name).string(),
                     "manynets shard " + std::to_string(job.shard) + " of " + std::to_string(job.shard_count) +
                         ": networks " + std::to_string(ids.begin) + ".." + std::to_string(ids.end) + "\n");
+    if (job.silent) return 0;
     if (job.quiet) {
       std::cerr << "manynets: note: trained shard " << job.shard << "/" << job.shard_count
                 << " here: " << counting.trained() << " of its " << ids.size()
