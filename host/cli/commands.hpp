@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,15 +64,12 @@ struct SweepJob {
   // its directory under out_dir (shard_dir), continuing what it holds, and
   // writes no files but the shard's; `manynets merge` writes them.
   std::uint64_t shard = 0, shard_count = 0;
-  // A merge: the shard directories whose saved chunks hold every network.
-  std::vector<std::string> merge_from;
+  // A merge: the shards whose saved chunks hold every network.
+  std::optional<ShardSet> merge;
   bool quiet = false;   // a shard that a merge trains: a one-line note instead of the report
   bool silent = false;  // a shard of an MPI rank: nothing
 };
 int run_sweep_job(const SweepJob& job);
-
-// Where shard K of N of a sweep writing into `out_dir` keeps its results: DIR/shard-K-of-N.
-std::string shard_dir(const std::string& out_dir, std::uint64_t k, std::uint64_t n);
 
 // The number of processes an MPI launcher (mpirun, mpiexec, srun) started this
 // one among, read from the environment it sets; 0 when none did.

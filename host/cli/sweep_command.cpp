@@ -44,13 +44,6 @@ std::vector<std::string> config_keys() {
   return keys;
 }
 
-// A JSON object of option texts: what read_sweep_config reads back.
-std::string options_json(const std::map<std::string, std::string>& options) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& kv : options) j[kv.first] = kv.second;
-  return j.dump(2) + "\n";
-}
-
 // The options saved by the unfinished sweep in `dir`, for --resume DIR.
 std::map<std::string, std::string> saved_sweep_options(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -91,8 +84,6 @@ std::size_t max_chunk_from_environment() {
 
 // Shards of a sweep: at most this many, so that K/N reads as small numbers.
 constexpr std::int64_t max_shards = 1000000;
-// Written into a shard's directory last, once its every network is saved.
-constexpr char shard_done_name[] = "done";
 
 // "K/N" with 0 <= K < N.
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
@@ -126,35 +117,6 @@ bool slurm_array_shard(std::uint64_t* k, std::uint64_t* n) {
   *k = static_cast<std::uint64_t>(task - first);
   return true;
 }
-
-// Passes training on and counts the networks trained, so that a resumed run can
-// say how many came from the saved chunks instead.
-class CountingBackend : public Backend {
- public:
-  // refuse: a merge, which must find every network in its shards, trains none.
-  explicit CountingBackend(Backend& inner, bool refuse = false) : inner_(inner), refuse_(refuse) {}
-  std::string name() const override { return inner_.name(); }
-  bool implements(Rule rule) const override { return inner_.implements(rule); }
-  double last_kernel_seconds() const override { return inner_.last_kernel_seconds(); }
-  std::size_t trained() const { return trained_; }
-
- protected:
-  void train_into(Results& results, const Batch& batch, const Dataset& data) override {
-    if (refuse_) {
-      throw runtime_error("the shards lack the results of networks " + std::to_string(batch.first_id) + ".." +
-                          std::to_string(batch.first_id + batch.size() - 1) +
-                          " (a removed or damaged chunk file); remove the done file of the shard that held "
-                          "them and run 'manynets merge DIR --resume'");
-    }
-    trained_ += batch.size();
-    results = inner_.train(batch, data);
-  }
-
- private:
-  Backend& inner_;
-  bool refuse_ = false;
-  std::size_t trained_ = 0;
-};
 
 std::string percent(std::size_t part, std::size_t whole) {
   return whole ? format_g(100.0 * static_cast<double>(part) / static_cast<double>(whole), 3) + "%" : "-";
@@ -402,11 +364,6 @@ int run_sweep_under_mpi(const SweepJob&, bool) {
 }
 #endif
 
-std::string shard_dir(const std::string& out_dir, std::uint64_t k, std::uint64_t n) {
-  return (std::filesystem::path(out_dir) / ("shard-" + std::to_string(k) + "-of-" + std::to_string(n)))
-      .string();
-}
-
 namespace {
 
 // The job that the option texts (flags, a config file, or a state's saved
@@ -489,19 +446,21 @@ int run_sweep_job(const SweepJob& job) {
   namespace fs = std::filesystem;
   // Every check of the input comes before the output directory is touched.
   const SweepPlan plan = expand(job.spec);
-  const std::unique_ptr<Backend> backend = make_backend(job.backend, job.backend_options);
+  const bool shard = job.shard_count > 0;
+  const bool merge = job.merge.has_value();
+  // A merge trains nothing: its backend is the name the shards trained on.
+  const std::unique_ptr<Backend> backend = merge ? nullptr : make_backend(job.backend, job.backend_options);
+  const std::string backend_name = merge ? job.backend : backend->name();
   const std::size_t networks = plan.networks();
   SweepRunOptions run;
   run.curve_ids = curve_ids(job.curves, networks);
   run.curve_every = job.curve_every;
   run.max_chunk = max_chunk_from_environment();
 
-  const bool shard = job.shard_count > 0;
-  const bool merge = !job.merge_from.empty();
   // The saved options that continue this sweep, or a shard of it.
   std::map<std::string, std::string> saved = job.options;
-  saved["backend"] = backend->name();  // what "auto" chose, so a resumed run matches it
-  if (!job.out_dir.empty()) {          // fail on an unusable directory before training, not after
+  saved["backend"] = backend_name;  // what "auto" chose, so a resumed run matches it
+  if (!job.out_dir.empty()) {       // fail on an unusable directory before training, not after
     std::error_code ec;
     fs::create_directories(job.out_dir, ec);
     if (!fs::is_directory(job.out_dir) || access(job.out_dir.c_str(), W_OK) != 0) {
@@ -509,21 +468,7 @@ int run_sweep_job(const SweepJob& job) {
                         (ec ? ": " + ec.message() : std::string()) + "; give --out a writable directory");
     }
     remove_stale_temporaries(job.out_dir);
-    if (merge) {
-      run.checkpoint_sources = job.merge_from;  // every network is in them: nothing trains
-    } else if (shard) {
-      // A shard continues whatever its directory holds of this sweep.
-      const IdRange ids = shard_range(networks, job.shard, job.shard_count);
-      run.first_id = ids.begin;
-      run.end_id = ids.end;
-      run.checkpoint_dir = shard_dir(job.out_dir, job.shard, job.shard_count);
-      fs::create_directories(run.checkpoint_dir, ec);
-      if (!fs::exists(fs::path(run.checkpoint_dir) / "plan", ec)) {
-        write_text_file((fs::path(run.checkpoint_dir) / saved_options_name).string(), options_json(saved));
-      }
-    } else {
-      run.checkpoint_dir = sweep_state_dir(job.out_dir);
-    }
+    if (!merge && !shard) run.checkpoint_dir = sweep_state_dir(job.out_dir);
     if (!job.resume && !merge && !shard) {
       if (fs::exists(run.checkpoint_dir, ec)) {
         std::cerr << "manynets: note: starting over: removed the unfinished sweep left in '" << job.out_dir
@@ -536,48 +481,51 @@ int run_sweep_job(const SweepJob& job) {
                             "; check the --out directory");
       }
       // Saved before the first chunk, so every saved chunk can be resumed.
-      write_text_file((fs::path(run.checkpoint_dir) / saved_options_name).string(), options_json(saved));
+      write_text_file((fs::path(run.checkpoint_dir) / saved_options_name).string(), sweep_config_json(saved));
     }
   }
 
-  Progress progress(isatty(STDERR_FILENO) != 0);
+  Progress progress(isatty(STDERR_FILENO) != 0 && !job.silent);
   run.progress = [&progress](std::size_t done, std::size_t total, double net_steps, double seconds) {
     progress.update(done, total, net_steps, seconds);
   };
-  CountingBackend counting(*backend, merge);
-  const SweepResults results = run_sweep(plan, counting, run);
+  SweepResults results;
+  if (shard) {
+    results = run_shard(plan, *backend, job.out_dir, job.shard, job.shard_count, saved, run);
+  } else if (merge) {
+    results = merge_shards(plan, backend_name, *job.merge, run);
+  } else {
+    results = run_sweep(plan, *backend, run);
+  }
   progress.clear();
   if (shard) {
-    const IdRange ids{run.first_id, run.end_id};
-    write_text_file((fs::path(run.checkpoint_dir) / shard_done_name).string(),
-                    "manynets shard " + std::to_string(job.shard) + " of " + std::to_string(job.shard_count) +
-                        ": networks " + std::to_string(ids.begin) + ".." + std::to_string(ids.end) + "\n");
+    const IdRange ids = shard_range(networks, job.shard, job.shard_count);
+    const std::string dir = shard_dir(job.out_dir, job.shard, job.shard_count);
     if (job.silent) return 0;
     if (job.quiet) {
       std::cerr << "manynets: note: trained shard " << job.shard << "/" << job.shard_count
-                << " here: " << counting.trained() << " of its " << ids.size()
+                << " here: " << results.trained << " of its " << ids.size()
                 << " networks (the rest were saved)\n";
       return 0;
     }
     if (job.json) {
       nlohmann::json j = {{"shard", job.shard},         {"shards", job.shard_count},
                           {"first_id", ids.begin},      {"end_id", ids.end},
-                          {"networks", ids.size()},     {"trained", counting.trained()},
-                          {"seconds", results.seconds}, {"directory", run.checkpoint_dir}};
+                          {"networks", ids.size()},     {"trained", results.trained},
+                          {"seconds", results.seconds}, {"directory", dir}};
       std::cout << j.dump() << "\n";
       return 0;
     }
     std::cout << "shard " << job.shard << "/" << job.shard_count << " of the sweep of " << plan.workload
               << ": networks " << ids.begin << ".." << ids.end - 1 << " of " << networks << " ("
-              << counting.trained() << " trained now), " << format_g(results.seconds, 3) << " s of training, "
-              << "backend " << backend->name() << "\n"
-              << "  saved in " << run.checkpoint_dir << "; once every shard is done: manynets merge "
-              << job.out_dir << "\n";
+              << results.trained << " trained now), " << format_g(results.seconds, 3) << " s of training, "
+              << "backend " << backend_name << "\n"
+              << "  saved in " << dir << "; once every shard is done: manynets merge " << job.out_dir << "\n";
     return 0;
   }
   if (job.resume) {
     std::cerr << "manynets: note: resumed the sweep in '" << job.out_dir
-              << "': " << networks - std::min(counting.trained(), networks) << " of " << networks
+              << "': " << networks - std::min(results.trained, networks) << " of " << networks
               << " networks came from its saved chunks\n";
   }
   const SweepSummary summary = summarize(plan, results);
@@ -631,86 +579,28 @@ CLI::App* add_merge_command(CLI::App& app, MergeOptions& options) {
 }
 
 int run_merge_command(const MergeOptions& options) {
-  namespace fs = std::filesystem;
   const std::string& dir = options.dir;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw input_error("merge: '" + dir + "' is not a directory; give the --out DIR of the shards");
+  ShardSet shards = find_shards(dir, config_keys());
+  if (!shards.missing.empty() && !options.resume) {
+    const bool many = shards.missing.size() > 1;
+    throw input_error("merge: " + missing_shards_text(shards) + " in '" + dir + "'; run " +
+                      (many ? "them" : "it") + " ('manynets sweep --config " + shards.dirs.front() +
+                      "/sweep.json --out " + dir + " --shard " + std::to_string(shards.missing.front()) +
+                      "/" + std::to_string(shards.count) + "'), or train " + (many ? "them" : "it") +
+                      " here with 'manynets merge " + dir + " --resume'");
   }
-  // The shard-K-of-N directories, by N.
-  std::map<std::uint64_t, std::vector<std::uint64_t>> shards;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    unsigned long long k = 0, n = 0;
-    char tail = 0;
-    if (it->is_directory() && std::sscanf(name.c_str(), "shard-%llu-of-%llu%c", &k, &n, &tail) == 2 &&
-        k < n && name == shard_dir("", k, n)) {
-      shards[n].push_back(k);
-    }
-  }
-  if (shards.empty()) {
-    throw input_error("merge: '" + dir +
-                      "' holds no shards (shard-K-of-N directories, written by 'manynets sweep " +
-                      "... --out " + dir + " --shard K/N')");
-  }
-  if (shards.size() > 1) {
-    throw input_error("merge: '" + dir + "' holds shards of " + std::to_string(shards.begin()->first) +
-                      " and of " + std::to_string(std::next(shards.begin())->first) +
-                      " (shard-K-of-N directories); remove those of the sweep you do not want");
-  }
-  const std::uint64_t count = shards.begin()->first;
-
-  // The sweep's options, which every shard saved and which must agree (threads aside).
-  std::map<std::string, std::string> texts;
-  std::uint64_t first = 0;
-  for (std::uint64_t k : shards.begin()->second) {
-    const fs::path saved = fs::path(shard_dir(dir, k, count)) / saved_options_name;
-    if (!fs::exists(saved, ec)) continue;  // started, nothing saved yet
-    std::map<std::string, std::string> these = read_sweep_config(saved.string(), config_keys());
-    these.erase("threads");
-    if (texts.empty()) {
-      texts = these;
-      first = k;
-    } else if (these != texts) {
-      throw input_error("merge: " + shard_dir(dir, k, count) + " is of another sweep than " +
-                        shard_dir(dir, first, count) +
-                        " (their options differ); remove the one you do not want");
-    }
-  }
-  if (texts.empty()) {
-    throw input_error("merge: no shard in '" + dir + "' has saved its options yet; run the shards first");
-  }
-
-  std::vector<std::uint64_t> missing;
-  std::vector<std::string> dirs;
-  for (std::uint64_t k = 0; k < count; ++k) {
-    dirs.push_back(shard_dir(dir, k, count));
-    if (!fs::exists(fs::path(dirs.back()) / shard_done_name, ec)) missing.push_back(k);
-  }
-  if (!missing.empty() && !options.resume) {
-    std::string names;
-    for (std::size_t m = 0; m < missing.size() && m < 10; ++m)
-      names += (m ? ", " : "") + std::to_string(missing[m]);
-    if (missing.size() > 10) names += ", ... (" + std::to_string(missing.size()) + " in all)";
-    throw input_error(
-        "merge: shard" + std::string(missing.size() > 1 ? "s " : " ") + names + " of " +
-        std::to_string(count) + " in '" + dir + "' " + (missing.size() > 1 ? "are" : "is") +
-        " not done; run " + (missing.size() > 1 ? "them" : "it") + " ('manynets sweep --config " +
-        (fs::path(shard_dir(dir, first, count)) / saved_options_name).string() + " --out " + dir +
-        " --shard " + std::to_string(missing.front()) + "/" + std::to_string(count) + "'), or train " +
-        (missing.size() > 1 ? "them" : "it") + " here with 'manynets merge " + dir + " --resume'");
-  }
-  for (std::uint64_t k : missing) {
-    SweepJob job = make_sweep_job(texts);
+  for (std::uint64_t k : shards.missing) {
+    SweepJob job = make_sweep_job(shards.options);
     job.out_dir = dir;
     job.shard = k;
-    job.shard_count = count;
+    job.shard_count = shards.count;
     job.quiet = true;
     run_sweep_job(job);
   }
-  SweepJob job = make_sweep_job(texts);
+  shards.missing.clear();
+  SweepJob job = make_sweep_job(shards.options);
   job.out_dir = dir;
-  job.merge_from = dirs;
+  job.merge = shards;
   job.json = options.json;
   return run_sweep_job(job);
 }

@@ -486,6 +486,7 @@ SweepResults run_sweep(const SweepPlan& plan, Backend& backend, const SweepRunOp
 
       begin += m;
       done += m;
+      out.trained += m;
       seconds += took;
       const double grow = took > 0 ? chunk_seconds / took : static_cast<double>(max_chunk_growth);
       const double next = static_cast<double>(m) * std::min<double>(grow, max_chunk_growth);

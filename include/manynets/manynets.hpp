@@ -12,6 +12,7 @@
 #include "manynets/reference.hpp"
 #include "manynets/results.hpp"
 #include "manynets/shapes.hpp"
+#include "manynets/shards.hpp"
 #include "manynets/summary.hpp"
 #include "manynets/sweep.hpp"
 #include "manynets/types.hpp"

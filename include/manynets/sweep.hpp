@@ -162,6 +162,8 @@ struct SweepResults {
   std::vector<SweepCurve> curves;
   double seconds = 0;    // training time
   double net_steps = 0;  // updates applied, summed over networks
+  // Networks this run trained; the others' results came from saved chunks.
+  std::size_t trained = 0;
 };
 
 struct SweepRunOptions {

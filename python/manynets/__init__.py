@@ -38,6 +38,7 @@ __all__ = [
     "train_arrays",
     "validate",
     "bench",
+    "merge",
     "SweepResult",
     "TrainResult",
     "ArrayResult",
@@ -323,12 +324,24 @@ def _param_order(name: str):
     return (1 if name.startswith("b1") else 2, int(name[3:-1]))
 
 
+def _curves_text(curves: Union[str, int, Iterable[int]]) -> str:
+    """curves= as the command line's --curves writes it (what a shard saves)."""
+    if isinstance(curves, str) or (isinstance(curves, numbers.Integral) and not isinstance(curves, bool)):
+        return str(curves)
+    ids = [str(int(i)) for i in curves]
+    return ",".join(ids) if len(ids) != 1 else "ids:" + ids[0]
+
+
 def _curve_ids(curves: Union[str, int, Iterable[int]], networks: int) -> List[int]:
     if isinstance(curves, str):
         if curves == "all":
             return list(_core.sample_ids(networks, networks))
         if curves == "none":
             return []
+        if curves.isdigit():
+            return list(_core.sample_ids(networks, int(curves)))
+        if curves.startswith("ids:") or "," in curves:
+            return _curve_ids([int(c) for c in curves[4 if curves.startswith("ids:") else 0:].split(",")], networks)
         raise ValueError(f"curves expects 'all', 'none', a count or a list of network ids; got {curves!r}")
     if isinstance(curves, numbers.Integral) and not isinstance(curves, bool):
         if curves < 0:
@@ -343,7 +356,9 @@ def _curve_ids(curves: Union[str, int, Iterable[int]], networks: int) -> List[in
 
 def sweep(config: Union[None, str, os.PathLike, Mapping[str, Any]] = None, *, backend: str = "auto",
           threads: int = 0, curves: Union[str, int, Iterable[int]] = 24, curve_every: int = 0,
-          progress: Union[bool, Callable[[int, int, float, float], None]] = False, **options: Any) -> SweepResult:
+          progress: Union[bool, Callable[[int, int, float, float], None]] = False,
+          shard: Optional[Sequence[int]] = None, out: Union[None, str, os.PathLike] = None,
+          **options: Any) -> Union[SweepResult, Report]:
     """Trains a sweep, as ``manynets sweep`` does, and returns its results.
 
     options: every option of ``manynets sweep`` (preset, data, shape, lr, momentum, optimizer,
@@ -353,14 +368,55 @@ def sweep(config: Union[None, str, os.PathLike, Mapping[str, Any]] = None, *, ba
     curves: loss curves to keep: 'all', 'none', a count spread over the ids, or a list of ids.
     progress: True prints progress to stderr; a callable gets (done, total, net_steps, seconds)
     after every chunk. Ctrl-C stops the sweep between chunks with KeyboardInterrupt.
+    shard=(k, n) with out=DIR: trains only shard k of n into DIR/shard-k-of-n, as ``manynets
+    sweep --shard k/n --out DIR`` does, and returns a Report of it; once every shard is done
+    (in any process, on any machine that reaches DIR), :func:`merge` gives the whole sweep.
+    This is how Ray or Dask tasks share a sweep.
     """
     _check_threads(threads)
     if curve_every < 0:
         raise ValueError(f"curve_every must be >= 0, got {curve_every}")
-    plan = _core.expand(_spec_texts(config, options, "sweep"))
+    texts = _spec_texts(config, options, "sweep")
+    plan = _core.expand(texts)
     ids = _curve_ids(curves, plan.networks)
+    if shard is not None or out is not None:
+        if shard is None or out is None:
+            raise ValueError("shard=(k, n) and out=DIR go together: a shard keeps its results in DIR for merge()")
+        k, n = (int(v) for v in shard)
+        if not 0 <= k < n:
+            raise ValueError(f"shard=(k, n) needs 0 <= k < n, got {tuple(shard)}")
+        saved = dict(texts, curves=_curves_text(curves))
+        if curve_every:
+            saved["curve-every"] = str(curve_every)
+        return Report(_core.run_shard(plan, backend, threads, os.fspath(out), k, n, saved, ids, curve_every,
+                                      _progress_callback(progress)))
     run = _core.run(plan, backend, threads, ids, curve_every, _progress_callback(progress))
     return SweepResult(run)
+
+
+# The keys a shard's saved options may hold: the sweep's and how it ran.
+_SHARD_KEYS = list(_core.sweep_keys()) + ["backend", "threads", "out", "curves", "curve-every"]
+
+
+def merge(directory: Union[str, os.PathLike], *, resume: bool = False, threads: int = 0) -> SweepResult:
+    """The whole sweep from the shards in ``directory`` (written by ``sweep(shard=..., out=...)`` or
+    ``manynets sweep --shard``), bit for bit what one process trains. Raises ValueError naming the
+    shards that are not done, unless ``resume`` trains them here first."""
+    _check_threads(threads)
+    directory = os.fspath(directory)
+    found = _core.find_shards(directory, _SHARD_KEYS)
+    texts = dict(found["options"])
+    plan = _core.expand(texts)
+    curves = texts.get("curves", "24")
+    every = int(texts.get("curve-every", "0"))
+    if found["missing"]:
+        if not resume:
+            raise ValueError(f"{found['missing_text']} in '{directory}'; run them, or merge(resume=True) "
+                             "to train them here")
+        for k in found["missing"]:
+            _core.run_shard(plan, texts.get("backend", "auto"), threads, directory, k, found["count"], texts,
+                            _curve_ids(curves, plan.networks), every, None)
+    return SweepResult(_core.merge(plan, directory, _SHARD_KEYS, _curve_ids(curves, plan.networks), every))
 
 
 # ---- one network

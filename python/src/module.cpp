@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -64,6 +65,18 @@ void raise_if_interrupted() {
   if (PyErr_CheckSignals() != 0) throw nb::python_error();
 }
 
+// What a run calls after every chunk: Ctrl-C stops it there, and a Python
+// callable (or None) sees its progress.
+std::function<void(std::size_t, std::size_t, double, double)> progress_forwarder(const nb::object& progress) {
+  return [&progress](std::size_t done, std::size_t total, double net_steps, double seconds) {
+    raise_if_interrupted();
+    if (!progress.is_none()) {
+      nb::gil_scoped_acquire gil;
+      progress(done, total, net_steps, seconds);
+    }
+  };
+}
+
 // An expanded sweep, shared by the runs made from it.
 struct Plan {
   std::shared_ptr<const SweepPlan> plan;
@@ -89,18 +102,72 @@ SweepRun run_plan(const Plan& p, const std::string& backend_name, int threads,
   SweepRunOptions run;
   run.curve_ids = curve_ids;
   run.curve_every = curve_every;
-  run.progress = [&progress](std::size_t done, std::size_t total, double net_steps, double seconds) {
-    raise_if_interrupted();
-    if (!progress.is_none()) {
-      nb::gil_scoped_acquire gil;
-      progress(done, total, net_steps, seconds);
-    }
-  };
+  run.progress = progress_forwarder(progress);
   SweepRun out;
   out.plan = p.plan;
   {
     nb::gil_scoped_release release;
     out.results = run_sweep(*p.plan, *backend, run);
+    out.summary = summarize(*p.plan, out.results);
+  }
+  return out;
+}
+
+// Shard k of n of the plan into dir/shard-K-of-N, saving `options` for a merge.
+nb::dict run_shard_of_plan(const Plan& p, const std::string& backend_name, int threads,
+                           const std::string& dir, std::uint64_t k, std::uint64_t n,
+                           std::map<std::string, std::string> options,
+                           const std::vector<std::uint64_t>& curve_ids, std::int32_t curve_every,
+                           nb::object progress) {
+  BackendOptions backend_options;
+  backend_options.threads = threads;
+  const std::unique_ptr<Backend> backend = make_backend(backend_name, backend_options);
+  options["backend"] = backend->name();  // what "auto" chose: every shard must train on the same
+  SweepRunOptions run;
+  run.curve_ids = curve_ids;
+  run.curve_every = curve_every;
+  run.progress = progress_forwarder(progress);
+  SweepResults results;
+  {
+    nb::gil_scoped_release release;
+    results = run_shard(*p.plan, *backend, dir, k, n, options, run);
+  }
+  const IdRange ids = shard_range(p.plan->networks(), k, n);
+  nb::dict d;
+  d["shard"] = k;
+  d["shards"] = n;
+  d["first_id"] = ids.begin;
+  d["end_id"] = ids.end;
+  d["trained"] = results.trained;
+  d["seconds"] = results.seconds;
+  d["backend"] = backend->name();
+  d["directory"] = shard_dir(dir, k, n);
+  return d;
+}
+
+nb::dict find_shard_set(const std::string& dir, const std::vector<std::string>& keys) {
+  const ShardSet set = find_shards(dir, keys);
+  nb::dict d;
+  d["count"] = set.count;
+  d["options"] = set.options;
+  d["dirs"] = set.dirs;
+  d["missing"] = set.missing;
+  d["missing_text"] = missing_shards_text(set);
+  return d;
+}
+
+SweepRun merge_plan(const Plan& p, const std::string& dir, const std::vector<std::string>& keys,
+                    const std::vector<std::uint64_t>& curve_ids, std::int32_t curve_every) {
+  const ShardSet set = find_shards(dir, keys);
+  SweepRunOptions run;
+  run.curve_ids = curve_ids;
+  run.curve_every = curve_every;
+  SweepRun out;
+  out.plan = p.plan;
+  {
+    nb::gil_scoped_release release;
+    out.results =
+        merge_shards(*p.plan, set.options.count("backend") ? set.options.at("backend") : "", set, run);
     out.summary = summarize(*p.plan, out.results);
   }
   return out;
@@ -401,6 +468,13 @@ NB_MODULE(_manynets, m) {
   m.def("expand", &py::expand_texts, nb::arg("texts"));
   m.def("run", &py::run_plan, nb::arg("plan"), nb::arg("backend"), nb::arg("threads"), nb::arg("curve_ids"),
         nb::arg("curve_every"), nb::arg("progress").none());
+
+  m.def("run_shard", &py::run_shard_of_plan, nb::arg("plan"), nb::arg("backend"), nb::arg("threads"),
+        nb::arg("dir"), nb::arg("k"), nb::arg("n"), nb::arg("options"), nb::arg("curve_ids"),
+        nb::arg("curve_every"), nb::arg("progress").none());
+  m.def("find_shards", &py::find_shard_set, nb::arg("dir"), nb::arg("keys"));
+  m.def("merge", &py::merge_plan, nb::arg("plan"), nb::arg("dir"), nb::arg("keys"), nb::arg("curve_ids"),
+        nb::arg("curve_every"));
 
   nb::class_<py::SweepRun>(m, "SweepRun")
       .def("summary_json", [](const py::SweepRun& r) { return mn::summary_json(r.summary); })

@@ -261,3 +261,33 @@ def test_bench_reports_a_rate_per_backend():
     assert report.backend == "cpu"
     assert report.networks == 2000
     assert report.net_steps_per_second > 0
+
+
+# ---- shards
+
+
+def test_shards_in_any_process_merge_to_the_sweep_of_one(tmp_path):
+    options = dict(preset="xor", lr=[0.5, 2, 4], init="uniform:1", seeds=20, steps=300, target_loss=0.01,
+                   backend="cpu", curves=6)
+    one = mn.sweep(**options)
+    for k in [2, 0, 1]:
+        report = mn.sweep(shard=(k, 3), out=tmp_path, **options)
+        assert report.shard == k and report.trained == report.end_id - report.first_id
+    merged = mn.merge(tmp_path)
+    assert merged.summary["networks"] == 60
+    for name in one.runs:
+        np.testing.assert_array_equal(merged.runs[name], one.runs[name], err_msg=name)
+    assert merged.curves.keys() == one.curves.keys()
+
+
+def test_merge_names_a_shard_that_is_not_done_and_resume_trains_it(tmp_path):
+    options = dict(preset="xor", lr=[0.5, 2], seeds=10, steps=100, backend="cpu")
+    mn.sweep(shard=(0, 2), out=tmp_path, **options)
+    with pytest.raises(ValueError, match="shard 1 of 2 is not done"):
+        mn.merge(tmp_path)
+    merged = mn.merge(tmp_path, resume=True)
+    np.testing.assert_array_equal(merged.runs["loss"], mn.sweep(**options).runs["loss"])
+    with pytest.raises(ValueError, match="go together"):
+        mn.sweep(shard=(0, 2), **options)
+    with pytest.raises(ValueError, match="holds no shards"):
+        mn.merge(tmp_path / "shard-0-of-2")
