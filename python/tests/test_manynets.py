@@ -109,6 +109,11 @@ def test_numeric_results_are_views_not_copies(xor_sweep):
         assert not runs[name].flags.writeable, name
 
 
+def test_dlpack_hands_the_results_on_without_a_copy(xor_sweep):
+    loss = xor_sweep.runs["loss"]
+    assert np.shares_memory(np.from_dlpack(loss), loss)
+
+
 def test_curves_are_kept_for_the_chosen_networks(xor_sweep):
     curves = xor_sweep.curves
     assert len(curves) == 5
