@@ -8,7 +8,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -31,76 +30,8 @@ const std::map<std::string, std::string> default_workload = {{"preset", "seed"},
                                                              {"seeds", "8"},
                                                              {"target-loss", "1e-4"}};
 
-nlohmann::json number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
 std::string cell(double v) {
   return std::isfinite(v) ? format_g(v, 3) : "inf";
-}
-
-nlohmann::json quantity_json(const QuantityDeviation& q) {
-  return {{"networks", q.networks},       {"values", q.values},
-          {"max_abs", number(q.max_abs)}, {"max_rel", number(q.max_rel)},
-          {"failed", q.failed},           {"worst_ratio_to_tolerance", number(q.worst_ratio)}};
-}
-
-nlohmann::json report_json(const ValidationReport& r) {
-  const ValidationTolerances& t = r.tolerances;
-  nlohmann::json j;
-  j["backend"] = r.backend;
-  j["networks"] = r.networks;
-  j["max_rel_error_loss"] = number(r.loss.max_rel);
-  j["max_abs_error_params"] = number(r.params.max_abs);
-  j["status_mismatches"] = r.status_mismatches;
-  j["passed"] = r.passed;
-  j["reference"] = "reference";
-  j["workload"] = r.workload;
-  j["math_mode"] = to_string(r.math_mode);
-  j["compared_by_value"] = r.compared_by_value;
-  j["compared_by_function"] = r.compared_by_function;
-  j["compared_by_status"] = r.compared_by_status;
-  j["diverged"] = r.diverged;
-  j["chaotic"] = r.chaotic;
-  j["adam_noise"] = r.adam_noise;
-  j["status_mismatches_tolerated"] = r.status_mismatches_tolerated;
-  j["quantities"] = {{"loss", quantity_json(r.loss)},
-                     {"params", quantity_json(r.params)},
-                     {"params_flat_direction", quantity_json(r.flat_params)},
-                     {"outputs", quantity_json(r.outputs)},
-                     {"steps_to_target", quantity_json(r.steps)},
-                     {"single_step_params", quantity_json(r.step_params)},
-                     {"single_step_loss", quantity_json(r.step_loss)}};
-  j["tolerances"] = {{"step_relative", t.step_relative},
-                     {"run_relative", t.run_relative},
-                     {"loss_floor", t.loss_floor},
-                     {"output_floor", t.output_floor},
-                     {"adam_run_relative", t.adam_run_relative},
-                     {"adam_loss_floor", t.adam_loss_floor},
-                     {"adam_output_floor", t.adam_output_floor},
-                     {"steps_slack", t.steps_slack},
-                     {"nudge", t.nudge},
-                     {"chaos_threshold", t.chaos_threshold},
-                     {"flat_param_factor", t.flat_param_factor},
-                     {"flat_path_points", t.flat_path_points}};
-  j["worst"] = nlohmann::json::array();
-  for (const NetworkDeviation& d : r.worst) {
-    j["worst"].push_back({{"id", d.id},
-                          {"shape", d.shape},
-                          {"learning_rate", d.learning_rate},
-                          {"quantity", d.quantity},
-                          {"ratio_to_tolerance", number(d.ratio)},
-                          {"abs", number(d.abs)},
-                          {"reference_status", to_string(d.reference_status)},
-                          {"status", to_string(d.status)},
-                          {"reference_loss", number(d.reference_loss)},
-                          {"loss", number(d.loss)},
-                          {"by_status_only", d.by_status_only},
-                          {"by_function", d.by_function}});
-  }
-  j["reference_seconds"] = r.reference_seconds;
-  j["backend_seconds"] = r.backend_seconds;
-  return j;
 }
 
 void print_report(const ValidationReport& r) {
@@ -210,7 +141,7 @@ int run_validate_command(const ValidateCommandOptions& options) {
   const std::unique_ptr<Backend> backend = make_backend(backend_name, backend_options);
   const ValidationReport report = validate(plan, *backend, run);
   if (options.json) {
-    std::cout << report_json(report).dump() << "\n";
+    std::cout << validation_json(report) << "\n";
   } else {
     print_report(report);
   }

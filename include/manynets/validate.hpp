@@ -182,6 +182,11 @@ struct ValidateOptions {
 // the chaos check, and once each for the single step) and compares them.
 ValidationReport validate(const SweepPlan& plan, Backend& backend, const ValidateOptions& options = {});
 
+// The report as one JSON object (`manynets validate --json`): passed, counts,
+// per quantity the deviations, the tolerances and the worst networks; numbers
+// that are not finite are null.
+std::string validation_json(const ValidationReport& report);
+
 // The comparison alone, for callers that already have the results: adds group
 // `batch`'s whole runs to `report` (the reference, the reference from each nudged
 // start (nudged_batch, variants 0 .. nudge_variants-1), the candidate)...

@@ -569,7 +569,7 @@ def validate(config: Union[None, str, os.PathLike, Mapping[str, Any]] = None, *,
     network agreed within tolerance."""
     _check_threads(threads)
     plan = _core.expand(_spec_texts(config, options, "validate"))
-    return Report(_core.validate(plan, backend, threads))
+    return Report(json.loads(_core.validate(plan, backend, threads)))
 
 
 def bench(backends: Sequence[str] = ("cpu",), *, networks: int = 100_000, steps: int = 1000,

@@ -77,6 +77,12 @@ std::function<void(std::size_t, std::size_t, double, double)> progress_forwarder
   };
 }
 
+std::unique_ptr<Backend> backend_for(const std::string& name, int threads) {
+  BackendOptions options;
+  options.threads = threads;
+  return make_backend(name, options);
+}
+
 // An expanded sweep, shared by the runs made from it.
 struct Plan {
   std::shared_ptr<const SweepPlan> plan;
@@ -96,9 +102,7 @@ Plan expand_texts(const std::map<std::string, std::string>& texts) {
 SweepRun run_plan(const Plan& p, const std::string& backend_name, int threads,
                   const std::vector<std::uint64_t>& curve_ids, std::int32_t curve_every,
                   nb::object progress) {
-  BackendOptions options;
-  options.threads = threads;
-  const std::unique_ptr<Backend> backend = make_backend(backend_name, options);
+  const std::unique_ptr<Backend> backend = backend_for(backend_name, threads);
   SweepRunOptions run;
   run.curve_ids = curve_ids;
   run.curve_every = curve_every;
@@ -119,9 +123,7 @@ nb::dict run_shard_of_plan(const Plan& p, const std::string& backend_name, int t
                            std::map<std::string, std::string> options,
                            const std::vector<std::uint64_t>& curve_ids, std::int32_t curve_every,
                            nb::object progress) {
-  BackendOptions backend_options;
-  backend_options.threads = threads;
-  const std::unique_ptr<Backend> backend = make_backend(backend_name, backend_options);
+  const std::unique_ptr<Backend> backend = backend_for(backend_name, threads);
   options["backend"] = backend->name();  // what "auto" chose: every shard must train on the same
   SweepRunOptions run;
   run.curve_ids = curve_ids;
@@ -247,9 +249,7 @@ TrainRun train_network(const std::map<std::string, std::string>& texts, const st
   out.batch.first_id = id;
   out.batch.curve_every = curve_every;
   initialize(out.batch, plan.spec.inits[g.init[0]]);
-  BackendOptions options;
-  options.threads = threads;
-  const std::unique_ptr<Backend> backend = make_backend(backend_name, options);
+  const std::unique_ptr<Backend> backend = backend_for(backend_name, threads);
   {
     nb::gil_scoped_release release;
     out.results = backend->train(out.batch, out.data);
@@ -324,9 +324,7 @@ ArrayRun train_arrays(const Matrix& x, const Matrix& t, const std::string& shape
     for (std::size_t i = 0; i < n; ++i) out.batch.set_params(i, given.data() + i * p);
   }
   out.batch.validate();
-  BackendOptions options;
-  options.threads = threads;
-  const std::unique_ptr<Backend> backend = make_backend(backend_name, options);
+  const std::unique_ptr<Backend> backend = backend_for(backend_name, threads);
   {
     nb::gil_scoped_release release;
     out.results = backend->train(out.batch, data);
@@ -336,9 +334,7 @@ ArrayRun train_arrays(const Matrix& x, const Matrix& t, const std::string& shape
 
 // Trains every group of a plan, each as one Batch, `repeats` times; for bench.
 nb::dict time_plan(const Plan& p, const std::string& backend_name, int threads, int repeats) {
-  BackendOptions options;
-  options.threads = threads;
-  const std::unique_ptr<Backend> backend = make_backend(backend_name, options);
+  const std::unique_ptr<Backend> backend = backend_for(backend_name, threads);
   nb::list seconds, kernel_seconds;
   double net_steps = 0;
   for (int k = 0; k < repeats; ++k) {
@@ -366,56 +362,15 @@ nb::dict time_plan(const Plan& p, const std::string& backend_name, int threads, 
   return d;
 }
 
-nb::dict quantity_dict(const QuantityDeviation& q) {
-  nb::dict d;
-  d["networks"] = q.networks;
-  d["values"] = q.values;
-  d["max_abs"] = q.max_abs;
-  d["max_rel"] = q.max_rel;
-  d["worst_ratio"] = q.worst_ratio;
-  d["failed"] = q.failed;
-  return d;
-}
-
-nb::dict validate_plan(const Plan& p, const std::string& backend_name, int threads) {
-  BackendOptions options;
-  options.threads = threads;
-  const std::unique_ptr<Backend> backend = make_backend(backend_name, options);
+// validation_json's report (manynets validate --json).
+std::string validate_plan(const Plan& p, const std::string& backend_name, int threads) {
+  const std::unique_ptr<Backend> backend = backend_for(backend_name, threads);
   ValidationReport report;
   {
     nb::gil_scoped_release release;
     report = validate(*p.plan, *backend);
   }
-  nb::dict d;
-  d["passed"] = report.passed;
-  d["backend"] = report.backend;
-  d["workload"] = report.workload;
-  d["math"] = to_string(report.math_mode);
-  d["networks"] = report.networks;
-  d["compared_by_value"] = report.compared_by_value;
-  d["compared_by_function"] = report.compared_by_function;
-  d["compared_by_status"] = report.compared_by_status;
-  d["diverged"] = report.diverged;
-  d["chaotic"] = report.chaotic;
-  d["status_mismatches"] = report.status_mismatches;
-  d["status_mismatches_tolerated"] = report.status_mismatches_tolerated;
-  nb::dict quantities;
-  for (const QuantityDeviation* q : report.quantities()) quantities[q->name.c_str()] = quantity_dict(*q);
-  d["quantities"] = quantities;
-  nb::list worst;
-  for (const NetworkDeviation& w : report.worst) {
-    nb::dict n;
-    n["id"] = w.id;
-    n["shape"] = w.shape;
-    n["quantity"] = w.quantity;
-    n["ratio"] = w.ratio;
-    n["by_status_only"] = w.by_status_only;
-    worst.append(n);
-  }
-  d["worst"] = worst;
-  d["reference_seconds"] = report.reference_seconds;
-  d["backend_seconds"] = report.backend_seconds;
-  return d;
+  return validation_json(report);
 }
 
 }  // namespace
