@@ -1,4 +1,5 @@
-// Google Benchmark: every backend of this build x every compiled shape x network
+// Google Benchmark: every backend of this build x every compiled shape and three
+// shapes that run the general path (2-8-1, 2-16-1, 8-32-4) x network
 // counts 1e3 ... 1e7 x step counts, and every backend on datasets of 200 ...
 // 20000 samples (samples/*), through the public API (make_backend), wall time.
 // Items processed = net-steps. Rows that need more memory than the machine
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "manynets/backend.hpp"
@@ -112,7 +114,10 @@ double time_training(benchmark::State& state, Backend& backend, const Workload& 
   return applied;
 }
 
-void run_train(benchmark::State& state, const std::string& backend_name, Shape shape) {
+// `general`: the backend's general path on a compiled shape (BackendOptions::
+// general_path), whose ratio to the shape's compiled code says what the shapes
+// that are not compiled in give up.
+void run_train(benchmark::State& state, const std::string& backend_name, Shape shape, bool general) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const auto steps = static_cast<std::int32_t>(state.range(1));
   if (skipped_without_device(state, backend_name)) return;
@@ -128,7 +133,9 @@ void run_train(benchmark::State& state, const std::string& backend_name, Shape s
   std::unique_ptr<Backend> backend;
   Workload w;
   try {
-    backend = make_backend(backend_name);
+    BackendOptions options;
+    options.general_path = general;
+    backend = make_backend(backend_name, options);
     w = make_workload(shape, n, steps);
     // GPU backends load modules and allocate on their first run; keep that out of
     // the timing (the CPU backends have nothing to warm).
@@ -138,7 +145,7 @@ void run_train(benchmark::State& state, const std::string& backend_name, Shape s
     return;
   }
   time_training(state, *backend, w);
-  state.SetLabel(to_string(shape));
+  state.SetLabel(to_string(shape) + (general || !is_compiled_shape(shape) ? " general path" : ""));
 }
 
 // Many samples (issue 9): the moons preset (2-3-1, tanh hidden units) on a
@@ -177,15 +184,26 @@ void run_samples(benchmark::State& state, const std::string& backend_name) {
 void register_all() {
   const std::vector<long> network_counts = {1000, 10000, 100000, 1000000, 10000000};
   const std::vector<long> step_counts = {100, 1000};
-  std::vector<Shape> shapes;
-#define MANYNETS_ADD_SHAPE(I, H, O) shapes.push_back(Shape{I, H, O});
+  // (shape, general path): every compiled shape by its own code and, on the
+  // backends that have a general path, by it; then shapes that are not compiled in.
+  std::vector<std::pair<Shape, bool>> shapes;
+#define MANYNETS_ADD_SHAPE(I, H, O) shapes.push_back({Shape{I, H, O}, false});
   MANYNETS_FOR_EACH_SHAPE(MANYNETS_ADD_SHAPE)
 #undef MANYNETS_ADD_SHAPE
+#define MANYNETS_ADD_GENERAL(I, H, O) shapes.push_back({Shape{I, H, O}, true});
+  MANYNETS_FOR_EACH_SHAPE(MANYNETS_ADD_GENERAL)
+#undef MANYNETS_ADD_GENERAL
+  for (const Shape s : {Shape{2, 8, 1}, Shape{2, 16, 1}, Shape{8, 32, 4}}) shapes.push_back({s, false});
   for (const std::string& backend : available_backends()) {
-    for (const Shape& shape : shapes) {
-      const std::string name = "train/" + backend + "/" + to_string(shape);
-      auto* b = benchmark::RegisterBenchmark(
-          name.c_str(), [backend, shape](benchmark::State& state) { run_train(state, backend, shape); });
+    const bool has_general_path = backend == "cpu" || backend == "cuda" || backend == "reference";
+    for (const auto& [shape, general] : shapes) {
+      if (!is_compiled_shape(shape) && !has_general_path) continue;
+      if (general && (backend == "reference" || !has_general_path)) continue;
+      const std::string name = "train/" + backend + "/" + to_string(shape) + (general ? "/general" : "");
+      auto* b = benchmark::RegisterBenchmark(name.c_str(), [backend, shape = shape, general = general](
+                                                               benchmark::State& state) {
+        run_train(state, backend, shape, general);
+      });
       b->ArgNames({"networks", "steps"})->Unit(benchmark::kMillisecond)->UseRealTime();
       // Work per net-step grows with the activations; the caps count 2-2-2 net-steps.
       const double scale = (shape.hidden + shape.outputs) / 4.0;

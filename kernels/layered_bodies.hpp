@@ -156,7 +156,7 @@ MANYNETS_HD void layered_output_body(const TrainView<T>& v, const LayeredWorkspa
     T o[O];
     MANYNETS_UNROLL
     for (int k = 0; k < O; ++k) o[k] = math::activate<Math>(g, z[k] + b2[k]);
-    const math::Eval<T> se = math::sample_eval<O>(o, t);
+    const math::Eval<T> se = math::sample_eval(o, t, O);
     sum.loss += se.loss;
     sum.abs_error += se.abs_error;
     if (online && s != chosen) {

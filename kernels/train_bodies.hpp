@@ -61,6 +61,8 @@ struct TrainView {
   std::uint64_t first_id;
   std::int32_t curve_every;   // 0: no curve
   std::int32_t curve_points;  // slots per network in the curve arrays
+  // The shape, which the general path (math::Mlp<0, 0, 0, T>) reads at run time.
+  int inputs = 0, hidden = 0, outputs = 0;
 };
 
 // The dataset every network trains on: samples x I inputs and samples x O targets, row-major.
@@ -139,19 +141,20 @@ struct CurveWriter {
   }
 };
 
+// (The general network's shape is set before.)
 template <int I, int H, int O, class T>
 MANYNETS_HD void load_params(math::Mlp<I, H, O, T>& net, const T* params, std::size_t stride, std::size_t i) {
+  const int count = net.n_params();
   MANYNETS_UNROLL
-  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
-    net.p[q] = params[static_cast<std::size_t>(q) * stride + i];
+  for (int q = 0; q < count; ++q) net.p[q] = params[static_cast<std::size_t>(q) * stride + i];
 }
 
 template <int I, int H, int O, class T>
 MANYNETS_HD void store_params(T* params, std::size_t stride, std::size_t i,
                               const math::Mlp<I, H, O, T>& net) {
+  const int count = net.n_params();
   MANYNETS_UNROLL
-  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
-    params[static_cast<std::size_t>(q) * stride + i] = net.p[q];
+  for (int q = 0; q < count; ++q) params[static_cast<std::size_t>(q) * stride + i] = net.p[q];
 }
 
 // Writes a stopped network's row of the results, and NaN into the curve slots
@@ -160,9 +163,7 @@ MANYNETS_HD void store_params(T* params, std::size_t stride, std::size_t i,
 template <int I, int H, int O, class T>
 MANYNETS_HD void write_outcome(const TrainView<T>& v, std::size_t i, const math::Mlp<I, H, O, T>& net,
                                const math::Outcome<T>& outcome) {
-  MANYNETS_UNROLL
-  for (int q = 0; q < math::Mlp<I, H, O, T>::num_params; ++q)
-    v.out.params[static_cast<std::size_t>(q) * v.stride + i] = net.p[q];
+  store_params(v.out.params, v.stride, i, net);
   v.out.loss[i] = outcome.loss;
   v.out.abs_error[i] = outcome.abs_error;
   v.out.steps[i] = outcome.steps;
@@ -178,17 +179,17 @@ MANYNETS_HD void write_outcome(const TrainView<T>& v, std::size_t i, const math:
 
 // ---- the fused kernel: one network trained start to finish in registers
 
-// Trains network i of the view (nothing when i >= count).
+// Trains network i of the view (nothing when i >= count). I = H = O = 0 is the
+// general path: the view's shape, at run time.
 template <class Math, int I, int H, int O, class Kind = AnyKind, class T>
 MANYNETS_HD void train_network_body(const TrainView<T>& v, const DatasetView<T>& data, std::size_t i) {
   using Net = math::Mlp<I, H, O, T>;
   if (i >= v.count) return;
   Net net;
-  MANYNETS_UNROLL
-  for (int q = 0; q < Net::num_params; ++q)
-    net.p[q] = v.in.init_params[static_cast<std::size_t>(q) * v.stride + i];
+  net.set_shape(v.inputs, v.hidden, v.outputs);
+  load_params(net, v.in.init_params, v.stride, i);
   math::OptState<I, H, O, T> state;
-  state.reset();
+  state.reset(net);
   const math::Hyper<T> hp = load_hyper<Kind>(v.in, i);
   const CurveWriter<T> record{v.out.curve_loss, v.out.curve_abs_error, v.stride, i};
   const math::Outcome<T> outcome = math::train_network<Math>(net, state, hp, data.xs, data.ts, data.samples,
@@ -335,7 +336,7 @@ MANYNETS_HD void tiled_finish_step(TiledNetwork<I, H, O, T>& w, const TrainView<
     }
   } else if (w.fused) {
     math::forward<Math>(w.net, x, f, g, h, o);
-    e = math::sample_eval<O>(o, t);
+    e = math::sample_eval(o, t, O);
   } else {
     e = math::mean_of(w.sum, math::mean_weight<T>(data.samples));
   }
@@ -427,7 +428,7 @@ MANYNETS_HD void staged_forward_body(const TrainView<T>& v, const StagedWorkspac
   for (int s = 0; s < data.samples; ++s) {
     T h[H], o[O];
     math::forward<Math>(net, data.xs + s * I, f, g, h, o);
-    const math::Eval<T> e = math::sample_eval<O>(o, data.ts + s * O);
+    const math::Eval<T> e = math::sample_eval(o, data.ts + s * O, O);
     sum.loss += e.loss;
     sum.abs_error += e.abs_error;
     MANYNETS_UNROLL

@@ -18,13 +18,19 @@ namespace {
 
 extern __shared__ float dataset_shared[];
 
+// A layer size: N for a compiled shape, the view's for the general one (N = 0).
+template <int N>
+__device__ int size_or(int runtime) {
+  return N != 0 ? N : runtime;
+}
+
 // The block's copy of the dataset in shared memory (every thread of a warp
 // reads the same sample at once: a broadcast), or the dataset as it is when it
 // does not fit. Every thread of the block must call it.
-template <int I, int O>
-__device__ DatasetView<float> stage_dataset(const DatasetView<float>& data, bool in_shared) {
+__device__ DatasetView<float> stage_dataset(const DatasetView<float>& data, bool in_shared, int inputs,
+                                            int outputs) {
   if (!in_shared) return data;
-  const int nx = data.samples * I, nt = data.samples * O;
+  const int nx = data.samples * inputs, nt = data.samples * outputs;
   for (int k = threadIdx.x; k < nx; k += blockDim.x) dataset_shared[k] = data.xs[k];
   for (int k = threadIdx.x; k < nt; k += blockDim.x) dataset_shared[nx + k] = data.ts[k];
   __syncthreads();
@@ -74,7 +80,7 @@ template <class Math, class Kind, int I, int H, int O>
 __global__ void __launch_bounds__(kFusedBlock)
     train_fused_kernel(TrainView<float> v, DatasetView<float> data, bool shared_data, bool refill,
                        unsigned long long* work_counter) {
-  const DatasetView<float> d = stage_dataset<I, O>(data, shared_data);
+  const DatasetView<float> d = stage_dataset(data, shared_data, size_or<I>(v.inputs), size_or<O>(v.outputs));
   if (refill) {
     const WorkCounter next{work_counter};
     train_networks_from<Math, I, H, O, Kind>(v, d, next(), next);
@@ -102,13 +108,13 @@ __global__ void staged_start_kernel(TrainView<float> v, StagedWorkspace<float> w
 template <class Math, int I, int H, int O>
 __global__ void staged_forward_kernel(TrainView<float> v, StagedWorkspace<float> ws, DatasetView<float> data,
                                       bool shared_data, std::int32_t step) {
-  staged_forward_body<Math, I, H, O>(v, ws, stage_dataset<I, O>(data, shared_data), step, thread_index());
+  staged_forward_body<Math, I, H, O>(v, ws, stage_dataset(data, shared_data, I, O), step, thread_index());
 }
 
 template <int I, int H, int O>
 __global__ void staged_backward_kernel(TrainView<float> v, StagedWorkspace<float> ws, DatasetView<float> data,
                                        bool shared_data, std::int32_t step) {
-  staged_backward_body<I, H, O>(v, ws, stage_dataset<I, O>(data, shared_data), step, thread_index());
+  staged_backward_body<I, H, O>(v, ws, stage_dataset(data, shared_data, I, O), step, thread_index());
 }
 
 template <class Math, int I, int H, int O>
@@ -119,10 +125,10 @@ __global__ void staged_update_kernel(TrainView<float> v, StagedWorkspace<float> 
 // ---- launch helpers
 
 // Dynamic shared memory for the dataset, or 0 when it must stay in device memory.
-template <int I, int O>
-std::size_t dataset_shared_bytes(const DatasetView<float>& data) {
+std::size_t dataset_shared_bytes(const DatasetView<float>& data, int inputs, int outputs) {
   constexpr std::size_t limit = 48 * 1024;  // without opting in to more per block
-  const std::size_t bytes = sizeof(float) * static_cast<std::size_t>(data.samples) * (I + O);
+  const std::size_t bytes =
+      sizeof(float) * static_cast<std::size_t>(data.samples) * static_cast<std::size_t>(inputs + outputs);
   return bytes <= limit ? bytes : 0;
 }
 
@@ -143,12 +149,20 @@ template <class Math, class Kind, int I, int H, int O>
 void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView<float>& data,
                        unsigned long long* work_counter, cudaStream_t stream) {
   if (v.count == 0) return;
-  // The whole dataset in shared memory when it fits, else tiles of it.
-  const std::size_t whole = dataset_shared_bytes<I, O>(data);
-  const bool tiled = whole == 0 && data.samples > 0;
-  const std::size_t smem = tiled ? sizeof(float) * tile_floats<I, O>(tile_capacity<I, O>()) : whole;
-  const void* kernel = tiled ? reinterpret_cast<const void*>(train_fused_tiled_kernel<Math, Kind, I, H, O>)
-                             : reinterpret_cast<const void*>(train_fused_kernel<Math, Kind, I, H, O>);
+  constexpr bool general = I == math::kRuntime;
+  // The whole dataset in shared memory when it fits, else tiles of it; the
+  // general path has no tiled kernel and reads such a dataset from device memory.
+  const std::size_t whole = dataset_shared_bytes(data, general ? v.inputs : I, general ? v.outputs : O);
+  bool tiled = false;
+  std::size_t smem = whole;
+  const void* kernel = reinterpret_cast<const void*>(train_fused_kernel<Math, Kind, I, H, O>);
+  if constexpr (!general) {
+    tiled = whole == 0 && data.samples > 0;
+    if (tiled) {
+      smem = sizeof(float) * tile_floats<I, O>(tile_capacity<I, O>());
+      kernel = reinterpret_cast<const void*>(train_fused_tiled_kernel<Math, Kind, I, H, O>);
+    }
+  }
   unsigned grid = blocks_for(v.count, kFusedBlock);
   if (grid > 0x7fffffffu)
     throw input_error("a chunk of " + std::to_string(v.count) + " networks is too large");
@@ -163,11 +177,15 @@ void launch_fused_with(bool refill, const TrainView<float>& v, const DatasetView
     if (resident < grid) grid = resident;
     MANYNETS_CUDA_CHECK(cudaMemsetAsync(work_counter, 0, sizeof(unsigned long long), stream));
   }
-  if (tiled) {
-    train_fused_tiled_kernel<Math, Kind, I, H, O>
-        <<<grid, kFusedBlock, smem, stream>>>(v, data, tile_capacity<I, O>(), refill, work_counter);
-    MANYNETS_CUDA_CHECK_LAUNCH("train_fused_tiled_kernel");
-  } else {
+  if constexpr (!general) {
+    if (tiled) {
+      train_fused_tiled_kernel<Math, Kind, I, H, O>
+          <<<grid, kFusedBlock, smem, stream>>>(v, data, tile_capacity<I, O>(), refill, work_counter);
+      MANYNETS_CUDA_CHECK_LAUNCH("train_fused_tiled_kernel");
+      return;
+    }
+  }
+  {
     train_fused_kernel<Math, Kind, I, H, O>
         <<<grid, kFusedBlock, smem, stream>>>(v, data, smem > 0, refill, work_counter);
     MANYNETS_CUDA_CHECK_LAUNCH("train_fused_kernel");
@@ -178,7 +196,7 @@ template <class Math, int I, int H, int O>
 void run_staged_with(const TrainView<float>& v, const StagedWorkspace<float>& ws,
                      const DatasetView<float>& data, std::int32_t longest, cudaStream_t stream) {
   if (v.count == 0) return;
-  const std::size_t smem = dataset_shared_bytes<I, O>(data);
+  const std::size_t smem = dataset_shared_bytes(data, I, O);
   const unsigned grid = blocks_for(v.count, kStagedBlock);
   staged_start_kernel<I, H, O><<<grid, kStagedBlock, 0, stream>>>(v, ws);
   MANYNETS_CUDA_CHECK_LAUNCH("staged_start_kernel");
@@ -205,14 +223,17 @@ template <class Math, int I, int H, int O>
 void launch_fused_of_kind(const std::optional<NetworkKind>& kind, bool refill, const TrainView<float>& v,
                           const DatasetView<float>& data, unsigned long long* work_counter,
                           cudaStream_t stream) {
+  // The general path reads every kind at run time.
+  if constexpr (I != math::kRuntime) {
 #define MANYNETS_KIND_CASE(OPT, HIDDEN, OUTPUT)                                                             \
   if (kind && kind->optimizer == Optimizer::OPT && kind->hidden == Activation::HIDDEN &&                    \
       kind->output == Activation::OUTPUT) {                                                                 \
     return launch_fused_with<Math, FixedKind<Optimizer::OPT, Activation::HIDDEN, Activation::OUTPUT>, I, H, \
                              O>(refill, v, data, work_counter, stream);                                     \
   }
-  MANYNETS_FOR_EACH_KIND(MANYNETS_KIND_CASE)
+    MANYNETS_FOR_EACH_KIND(MANYNETS_KIND_CASE)
 #undef MANYNETS_KIND_CASE
+  }
   launch_fused_with<Math, AnyKind, I, H, O>(refill, v, data, work_counter, stream);
 }
 
@@ -237,7 +258,7 @@ void run_staged(MathMode mode, const TrainView<float>& v, const StagedWorkspace<
   }
 }
 
-// ---- instantiations, one per compiled shape
+// ---- instantiations, one per compiled shape, and the general path's fused kernel
 
 #define MANYNETS_INSTANTIATE_LAUNCHERS(I, H, O)                                                       \
   template void launch_fused<I, H, O>(MathMode, const std::optional<NetworkKind>&, bool,              \
@@ -247,6 +268,11 @@ void run_staged(MathMode mode, const TrainView<float>& v, const StagedWorkspace<
                                     const DatasetView<float>&, std::int32_t, cudaStream_t);
 MANYNETS_FOR_EACH_SHAPE(MANYNETS_INSTANTIATE_LAUNCHERS)
 #undef MANYNETS_INSTANTIATE_LAUNCHERS
+template void launch_fused<math::kRuntime, math::kRuntime, math::kRuntime>(MathMode,
+                                                                           const std::optional<NetworkKind>&,
+                                                                           bool, const TrainView<float>&,
+                                                                           const DatasetView<float>&,
+                                                                           unsigned long long*, cudaStream_t);
 
 }  // namespace kernels
 }  // namespace manynets

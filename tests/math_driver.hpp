@@ -30,8 +30,10 @@ math::Hyper<T> hyper_of(const Batch& b, std::size_t i) {
   return hyper_of<T>(b.config(i));
 }
 
+// `general`: every shape by the general path (math::Mlp<0, 0, 0, T>), as
+// dispatch_shape sends the shapes that are not compiled in.
 template <class T, class Math = math::PreciseMath>
-Results train_with_math(const Batch& batch, const Dataset& data) {
+Results train_with_math(const Batch& batch, const Dataset& data, bool general = false) {
   Results r;
   r.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
   r.backend = "math.hpp";
@@ -39,28 +41,33 @@ Results train_with_math(const Batch& batch, const Dataset& data) {
   const std::vector<T> ts(data.t.begin(), data.t.end());
   const int samples = static_cast<int>(data.samples());
   const std::size_t n = batch.size();
-  dispatch_shape(batch.shape(), [&](auto tag) {
-    using Tag = decltype(tag);
-    using Net = math::Mlp<Tag::inputs, Tag::hidden, Tag::outputs, T>;
-    for (std::size_t i = 0; i < n; ++i) {
-      Net net;
-      for (int q = 0; q < Net::num_params; ++q) net.p[q] = static_cast<T>(batch.param(i, q));
-      math::OptState<Tag::inputs, Tag::hidden, Tag::outputs, T> state;
-      state.reset();
-      auto record = [&](std::int32_t slot, T loss, T abs_error) {
-        r.curve_loss[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(loss);
-        r.curve_abs_error[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(abs_error);
-      };
-      const auto out =
-          math::train_network<Math>(net, state, hyper_of<T>(batch, i), xs.data(), ts.data(), samples,
-                                    batch.seed, batch.first_id + i, batch.curve_every, record);
-      for (int q = 0; q < Net::num_params; ++q) r.params[static_cast<std::size_t>(q) * n + i] = net.p[q];
-      r.loss[i] = out.loss;
-      r.abs_error[i] = out.abs_error;
-      r.steps[i] = out.steps;
-      r.status[i] = out.status;
-    }
-  });
+  const Shape shape = batch.shape();
+  dispatch_shape(
+      shape,
+      [&](auto tag) {
+        using Tag = decltype(tag);
+        using Net = math::Mlp<Tag::inputs, Tag::hidden, Tag::outputs, T>;
+        for (std::size_t i = 0; i < n; ++i) {
+          Net net;
+          net.set_shape(shape.inputs, shape.hidden, shape.outputs);
+          for (int q = 0; q < net.n_params(); ++q) net.p[q] = static_cast<T>(batch.param(i, q));
+          math::OptState<Tag::inputs, Tag::hidden, Tag::outputs, T> state;
+          state.reset(net);
+          auto record = [&](std::int32_t slot, T loss, T abs_error) {
+            r.curve_loss[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(loss);
+            r.curve_abs_error[static_cast<std::size_t>(slot) * n + i] = static_cast<float>(abs_error);
+          };
+          const auto out =
+              math::train_network<Math>(net, state, hyper_of<T>(batch, i), xs.data(), ts.data(), samples,
+                                        batch.seed, batch.first_id + i, batch.curve_every, record);
+          for (int q = 0; q < net.n_params(); ++q) r.params[static_cast<std::size_t>(q) * n + i] = net.p[q];
+          r.loss[i] = out.loss;
+          r.abs_error[i] = out.abs_error;
+          r.steps[i] = out.steps;
+          r.status[i] = out.status;
+        }
+      },
+      general);
   return r;
 }
 

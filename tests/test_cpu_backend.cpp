@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/backends/cpu/simd_math.hpp"
 #include "manynets/cpu.hpp"
 #include "manynets/detail/cpu_probe.hpp"
 #include "manynets/init.hpp"
@@ -24,9 +25,8 @@
 #include "manynets/reference.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/validate.hpp"
-#include "random_batches.hpp"
-#include "host/backends/cpu/simd_math.hpp"
 #include "math_driver.hpp"
+#include "random_batches.hpp"
 #include "test_util.hpp"
 #include "validation_check.hpp"
 
@@ -55,9 +55,10 @@ using testing::kActivations;
 using testing::kOptimizers;
 
 Results train_cpu(const Batch& batch, const Dataset& data, int threads = 0,
-                  std::size_t chunk = cpu::default_chunk_networks) {
+                  std::size_t chunk = cpu::default_chunk_networks, bool general_path = false) {
   BackendOptions options;
   options.threads = threads;
+  options.general_path = general_path;
   return cpu::make_backend(options, chunk)->train(batch, data);
 }
 
@@ -216,6 +217,46 @@ TEST(CpuBackend, RandomHyperparametersMatchReferenceForEveryShapeAndMathMode) {
       const std::size_t compared = expect_matches_reference(batch, data, train_cpu(batch, data), what);
       EXPECT_GT(compared, batch.size() / 2) << what;
     }
+  }
+}
+
+// The general path, the code of every shape that is not compiled in, gives
+// on a compiled shape what the shape's own code gives, bit for bit.
+TEST(CpuBackend, GeneralPathEqualsCompiledCodeBitForBitInEveryCompiledShape) {
+  std::mt19937 rng(2025);
+  for (MathMode m : {MathMode::precise, MathMode::fast}) {
+    for (const Shape shape : {Shape{2, 2, 2}, Shape{2, 2, 1}, Shape{2, 3, 1}, Shape{4, 8, 3}}) {
+      const Dataset data = random_dataset(rng, shape, shape.hidden == 3 ? 1 : 4);
+      Batch batch = random_batch(rng, shape, 77, 200);
+      batch.math_mode = m;
+      batch.curve_every = 9;
+      const std::string what = to_string(shape) + " " + to_string(m);
+      expect_bit_identical(train_cpu(batch, data, 2, cpu::default_chunk_networks, true),
+                           train_cpu(batch, data, 2), what);
+    }
+  }
+  // The worked example's kinds, compiled with their choices as constants.
+  const Preset seed = make_preset("seed");
+  Batch batch = seed_sweep_batch(40, 500, MathMode::precise);
+  for (std::size_t i = 0; i < batch.size(); i += 2) batch.train_biases[i] = 1;
+  expect_bit_identical(train_cpu(batch, seed.data, 2, cpu::default_chunk_networks, true),
+                       train_cpu(batch, seed.data, 2), "seed sweep");
+}
+
+// Shapes that are not compiled in, up to the largest, match the reference.
+TEST(CpuBackend, ShapesThatAreNotCompiledMatchReference) {
+  std::mt19937 rng(2026);
+  for (const Shape shape :
+       {Shape{1, 1, 1}, Shape{2, 5, 1}, Shape{3, 7, 2}, Shape{2, 40, 2}, Shape{16, 64, 16}}) {
+    ASSERT_FALSE(is_compiled_shape(shape));
+    const bool largest = shape.hidden == 64;
+    const Dataset data = random_dataset(rng, shape, largest ? 3 : 5);
+    Batch batch = random_batch(rng, shape, largest ? 21 : 101, largest ? 40 : 300);
+    batch.curve_every = 7;
+    batch.first_id = 300;
+    const std::string what = to_string(shape);
+    const std::size_t compared = expect_matches_reference(batch, data, train_cpu(batch, data), what);
+    EXPECT_GT(compared, batch.size() / 3) << what;
   }
 }
 

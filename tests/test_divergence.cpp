@@ -62,7 +62,7 @@ Results host_launch(const Batch& batch, const Dataset& data, bool staged) {
   cuda::pack_inputs<T>(in_block.data(), batch, 0, n);
   const kernels::TrainView<T> v =
       cuda::chunk_view<T>(batch, 0, n, r.curve_points, in_block.data(), out_block.data());
-  dispatch_shape(batch.shape(), [&](auto tag) {
+  dispatch_compiled_shape(batch.shape(), "test", [&](auto tag) {
     using Tag = decltype(tag);
     constexpr int I = Tag::inputs, H = Tag::hidden, O = Tag::outputs;
     using Math = math::PreciseMath;
@@ -114,7 +114,7 @@ Results layered_host_launch(const Batch& batch, const Dataset& data) {
       cuda::chunk_view<T>(batch, 0, n, r.curve_points, in_block.data(), out_block.data());
   const kernels::LayeredWorkspace<T> ws = wl.view(ws_block.data());
   kernels::HostGemm<T> gemm;
-  dispatch_shape(batch.shape(), [&](auto tag) {
+  dispatch_compiled_shape(batch.shape(), "test", [&](auto tag) {
     using Tag = decltype(tag);
     kernels::run_layered_steps<math::PreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(
         v, ws, dv, batch.longest_run(), gemm, HostElementLaunch{});

@@ -201,41 +201,54 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
       for (std::thread& th : pool) th.join();
       return;
     }
-    case Launch::staged: {
-      const cuda::WorkspaceLayout<T> wl(Shape{I, H, O}, v.stride, static_cast<std::size_t>(data.samples));
-      std::vector<double> ws_block = poisoned_block(wl.bytes);
-      const kernels::StagedWorkspace<T> ws = wl.view(ws_block.data());
-      for (std::size_t i = 0; i < grid; ++i) kernels::staged_start_body<I, H, O>(v, ws, i);
-      for (std::int32_t step = 0;; ++step) {
-        for (std::size_t i = 0; i < grid; ++i)
-          kernels::staged_forward_body<Math, I, H, O>(v, ws, data, step, i);
-        if (step >= longest) break;
-        for (std::size_t i = 0; i < grid; ++i) kernels::staged_backward_body<I, H, O>(v, ws, data, step, i);
-        for (std::size_t i = 0; i < grid; ++i) kernels::staged_update_body<Math, I, H, O>(v, ws, i);
-      }
-      for (std::size_t i = 0; i < v.count; ++i)
-        EXPECT_EQ(ws.training[i], 0) << "network " << i << " still trains";
-      return;
-    }
+    case Launch::staged:
     case Launch::tiled:
-      for (std::size_t first = 0; first < grid; first += kBlock) {
-        std::vector<std::vector<std::size_t>> own(kBlock);
-        for (std::size_t t = 0; t < kBlock; ++t) own[t].push_back(first + t);
-        HostTiledBlock<Math, Kind, I, H, O, T>(v, data, tile_capacity, std::move(own)).run();
+    case Launch::tiled_refill:
+      break;
+  }
+  // The staged and tiled bodies exist for the compiled shapes only.
+  if constexpr (I == math::kRuntime) {
+    ADD_FAILURE() << "the general path has no staged or tiled bodies";
+  } else {
+    switch (how) {
+      case Launch::staged: {
+        const cuda::WorkspaceLayout<T> wl(Shape{I, H, O}, v.stride, static_cast<std::size_t>(data.samples));
+        std::vector<double> ws_block = poisoned_block(wl.bytes);
+        const kernels::StagedWorkspace<T> ws = wl.view(ws_block.data());
+        for (std::size_t i = 0; i < grid; ++i) kernels::staged_start_body<I, H, O>(v, ws, i);
+        for (std::int32_t step = 0;; ++step) {
+          for (std::size_t i = 0; i < grid; ++i)
+            kernels::staged_forward_body<Math, I, H, O>(v, ws, data, step, i);
+          if (step >= longest) break;
+          for (std::size_t i = 0; i < grid; ++i) kernels::staged_backward_body<I, H, O>(v, ws, data, step, i);
+          for (std::size_t i = 0; i < grid; ++i) kernels::staged_update_body<Math, I, H, O>(v, ws, i);
+        }
+        for (std::size_t i = 0; i < v.count; ++i)
+          EXPECT_EQ(ws.training[i], 0) << "network " << i << " still trains";
+        return;
       }
-      return;
-    case Launch::tiled_refill: {
-      // Two blocks of 5 threads: each thread trains several networks, and the
-      // blocks run dry at different rounds.
-      const std::size_t blocks = 2, threads = 5;
-      std::mt19937 rng(order_seed);
-      std::vector<std::vector<std::size_t>> dealt = deal_networks(v.count, blocks * threads, rng);
-      for (std::size_t b = 0; b < blocks; ++b) {
-        std::vector<std::vector<std::size_t>> mine(dealt.begin() + b * threads,
-                                                   dealt.begin() + (b + 1) * threads);
-        HostTiledBlock<Math, Kind, I, H, O, T>(v, data, tile_capacity, std::move(mine)).run();
+      case Launch::tiled:
+        for (std::size_t first = 0; first < grid; first += kBlock) {
+          std::vector<std::vector<std::size_t>> own(kBlock);
+          for (std::size_t t = 0; t < kBlock; ++t) own[t].push_back(first + t);
+          HostTiledBlock<Math, Kind, I, H, O, T>(v, data, tile_capacity, std::move(own)).run();
+        }
+        return;
+      case Launch::tiled_refill: {
+        // Two blocks of 5 threads: each thread trains several networks, and the
+        // blocks run dry at different rounds.
+        const std::size_t blocks = 2, threads = 5;
+        std::mt19937 rng(order_seed);
+        std::vector<std::vector<std::size_t>> dealt = deal_networks(v.count, blocks * threads, rng);
+        for (std::size_t b = 0; b < blocks; ++b) {
+          std::vector<std::vector<std::size_t>> mine(dealt.begin() + b * threads,
+                                                     dealt.begin() + (b + 1) * threads);
+          HostTiledBlock<Math, Kind, I, H, O, T>(v, data, tile_capacity, std::move(mine)).run();
+        }
+        return;
       }
-      return;
+      default:
+        return;
     }
   }
 }
@@ -243,9 +256,10 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
 // Trains `batch` as the CUDA backend does, on the host: chunks of `chunk`
 // networks (0: one chunk) packed into input blocks, launched, unpacked; the
 // bodies compiled for Kind (the general ones unless a test says otherwise).
+// `general`: the general path's bodies (math::Mlp<0, 0, 0, T>) for every shape.
 template <class T, class Math = math::PreciseMath, class Kind = kernels::AnyKind>
 Results host_train(const Batch& batch, const Dataset& data, Launch how, std::size_t chunk = 0,
-                   std::uint32_t order_seed = 1, int tile_capacity = kTestTile) {
+                   std::uint32_t order_seed = 1, int tile_capacity = kTestTile, bool general = false) {
   Results r;
   r.allocate(batch.shape(), batch.size(), batch.curve_every, batch.longest_run());
   r.backend = "host launch";
@@ -253,21 +267,24 @@ Results host_train(const Batch& batch, const Dataset& data, Launch how, std::siz
   const kernels::DatasetView<T> dv{xs.data(), ts.data(), static_cast<int>(data.samples())};
   const std::size_t n = batch.size();
   if (chunk == 0) chunk = std::max<std::size_t>(n, 1);
-  dispatch_shape(batch.shape(), [&](auto tag) {
-    using Tag = decltype(tag);
-    for (std::size_t first = 0; first < n; first += chunk) {
-      const std::size_t count = std::min(chunk, n - first);
-      const cuda::InputLayout<T> il(batch.num_params(), count);
-      const cuda::OutputLayout<T> ol(batch.num_params(), count, r.curve_points);
-      std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes);
-      cuda::pack_inputs<T>(in_block.data(), batch, first, count);
-      const kernels::TrainView<T> v =
-          cuda::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
-      launch<Math, Kind, Tag::inputs, Tag::hidden, Tag::outputs>(
-          how, v, dv, batch.longest_run(), order_seed + static_cast<std::uint32_t>(first), tile_capacity);
-      cuda::unpack_outputs<T>(r, out_block.data(), first, count);
-    }
-  });
+  dispatch_shape(
+      batch.shape(),
+      [&](auto tag) {
+        using Tag = decltype(tag);
+        for (std::size_t first = 0; first < n; first += chunk) {
+          const std::size_t count = std::min(chunk, n - first);
+          const cuda::InputLayout<T> il(batch.num_params(), count);
+          const cuda::OutputLayout<T> ol(batch.num_params(), count, r.curve_points);
+          std::vector<double> in_block = poisoned_block(il.bytes), out_block = poisoned_block(ol.bytes);
+          cuda::pack_inputs<T>(in_block.data(), batch, first, count);
+          const kernels::TrainView<T> v =
+              cuda::chunk_view<T>(batch, first, count, r.curve_points, in_block.data(), out_block.data());
+          launch<Math, Kind, Tag::inputs, Tag::hidden, Tag::outputs>(
+              how, v, dv, batch.longest_run(), order_seed + static_cast<std::uint32_t>(first), tile_capacity);
+          cuda::unpack_outputs<T>(r, out_block.data(), first, count);
+        }
+      },
+      general);
   return r;
 }
 
@@ -368,6 +385,44 @@ TEST(KernelBodies, EveryLaunchFormEqualsMathHppBitForBitInEveryShape) {
 #define MANYNETS_CHECK_SHAPE(I, H, O) check_shape(Shape{I, H, O});
   MANYNETS_FOR_EACH_SHAPE(MANYNETS_CHECK_SHAPE)
 #undef MANYNETS_CHECK_SHAPE
+}
+
+// The general path (the code of every shape that is not compiled in) run on a
+// compiled shape gives what that shape's own code gives, bit for bit: the same
+// math.hpp operations in the same order, with the sizes read at run time.
+TEST(KernelBodies, GeneralPathEqualsTheCompiledBodiesBitForBitInEveryCompiledShape) {
+  const auto check_shape = [](Shape shape) {
+    std::mt19937 rng(51 + shape.hidden);
+    const Dataset data = random_dataset(rng, shape, 3);
+    const Batch batch = random_batch(rng, shape, 67, 120);
+    const Results want = host_train<float>(batch, data, Launch::plain);
+    const std::string s = to_string(shape);
+    expect_identical(host_train<float>(batch, data, Launch::plain, 0, 1, kTestTile, true), want,
+                     s + " general, plain");
+    expect_identical(host_train<float>(batch, data, Launch::refill_dealt, 0, 1, kTestTile, true), want,
+                     s + " general, refill");
+    expect_identical(testing::train_with_math<float>(batch, data, true), want, s + " math.hpp general");
+  };
+#define MANYNETS_CHECK_SHAPE(I, H, O) check_shape(Shape{I, H, O});
+  MANYNETS_FOR_EACH_SHAPE(MANYNETS_CHECK_SHAPE)
+#undef MANYNETS_CHECK_SHAPE
+}
+
+// Shapes that are not compiled in, to the limits: double bodies match the
+// reference; float bodies match math.hpp's loop bit for bit in every launch form.
+TEST(KernelBodies, GeneralPathTrainsShapesThatAreNotCompiled) {
+  for (const Shape shape : {Shape{1, 1, 1}, Shape{2, 5, 1}, Shape{3, 4, 2}, Shape{16, 64, 16}}) {
+    const bool largest = shape.hidden == 64;
+    std::mt19937 rng(61 + shape.hidden);
+    const Dataset data = random_dataset(rng, shape, largest ? 3 : 5);
+    const Batch batch = random_batch(rng, shape, largest ? 11 : 61, largest ? 30 : 150);
+    const std::string s = to_string(shape);
+    SCOPED_TRACE(s);
+    expect_matches_reference(host_train<double>(batch, data, Launch::plain), batch, data);
+    const Results want = testing::train_with_math<float>(batch, data);
+    expect_identical(host_train<float>(batch, data, Launch::plain), want, s + " plain");
+    expect_identical(host_train<float>(batch, data, Launch::refill_threads, 7), want, s + " refill, chunks");
+  }
 }
 
 TEST(KernelBodies, RefillResultsDoNotDependOnWhichThreadTrainedWhichNetwork) {

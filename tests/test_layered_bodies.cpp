@@ -78,7 +78,7 @@ Results layered_host_train(const Batch& batch, const Dataset& data, std::size_t 
   const std::size_t n = batch.size();
   if (chunk == 0) chunk = std::max<std::size_t>(n, 1);
   kernels::HostGemm<T> gemm;
-  dispatch_shape(batch.shape(), [&](auto tag) {
+  dispatch_compiled_shape(batch.shape(), "test", [&](auto tag) {
     using Tag = decltype(tag);
     for (std::size_t first = 0; first < n; first += chunk) {
       const std::size_t count = std::min(chunk, n - first);

@@ -101,7 +101,7 @@ TEST(MathGradient, MatchesFiniteDifferencesForEveryShapeAndActivationPair) {
 
 TEST(MathLoss, IsHalfSquaredErrorAndAbsErrorMeanOverSamples) {
   const double o[2] = {0.25, 0.5}, t[2] = {0.5, 0.0};
-  const auto e = math::sample_eval<2>(o, t);
+  const auto e = math::sample_eval(o, t, 2);
   EXPECT_DOUBLE_EQ(e.loss, 0.5 * 0.0625 + 0.5 * 0.25);
   EXPECT_DOUBLE_EQ(e.abs_error, 0.75);
 
@@ -422,15 +422,15 @@ void check_fused_sgd_step(std::mt19937& rng) {
         Net fused = net;
         T h[H], o[O];
         math::forward<PreciseMath>(fused, x, f, g, h, o);
-        const auto fused_e = math::sample_eval<O>(o, t);
+        const auto fused_e = math::sample_eval(o, t, O);
         math::sgd_backward_update(fused, x, t, h, o, f, g, hp.learning_rate, train_biases);
 
         EXPECT_EQ(fused_e.loss, e.loss);
         EXPECT_EQ(fused_e.abs_error, e.abs_error);
         for (int q = 0; q < Net::num_params; ++q) {
-          EXPECT_EQ(fused.p[q], unfused.p[q]) << "shape " << I << "-" << H << "-" << O << " param " << q
-                                              << " activations " << to_string(f) << "/" << to_string(g)
-                                              << " train_biases " << train_biases;
+          EXPECT_EQ(fused.p[q], unfused.p[q])
+              << "shape " << I << "-" << H << "-" << O << " param " << q << " activations " << to_string(f)
+              << "/" << to_string(g) << " train_biases " << train_biases;
         }
         if (!train_biases) {
           for (int q = Net::num_weights; q < Net::num_params; ++q) EXPECT_EQ(fused.p[q], net.p[q]);
@@ -442,7 +442,7 @@ void check_fused_sgd_step(std::mt19937& rng) {
 
 TEST(MathFusedSgd, EqualsLossAndGradientThenUpdateForEveryShapeAndActivationPair) {
   std::mt19937 rng(4);
-#define MANYNETS_CHECK_SHAPE(I, H, O) \
+#define MANYNETS_CHECK_SHAPE(I, H, O)        \
   check_fused_sgd_step<float, I, H, O>(rng); \
   check_fused_sgd_step<double, I, H, O>(rng);
   MANYNETS_FOR_EACH_SHAPE(MANYNETS_CHECK_SHAPE)
@@ -486,7 +486,8 @@ TEST(MathFusedSgd, WholeRunsEqualTheUnfusedPathInFloat) {
       c.hidden_activation = Activation::tanh;
       c.mode = mode;
       math::Hyper<float> hp = testing::hyper_of<float>(c);
-      auto run = [&](Optimizer opt, std::vector<std::pair<int, double>>& slots, math::Mlp<2, 3, 2, float>& net) {
+      auto run = [&](Optimizer opt, std::vector<std::pair<int, double>>& slots,
+                     math::Mlp<2, 3, 2, float>& net) {
         net = start;
         hp.optimizer = opt;
         math::OptState<2, 3, 2, float> state;

@@ -14,12 +14,12 @@
 
 #include "manynets/backend.hpp"
 #include "manynets/batch.hpp"
+#include "manynets/devices.hpp"
 #include "manynets/error.hpp"
 #include "manynets/results.hpp"
 #include "manynets/shapes.hpp"
 #include "manynets/types.hpp"
 #include "manynets/version.hpp"
-#include "manynets/devices.hpp"
 #include "test_util.hpp"
 
 namespace manynets {
@@ -74,19 +74,20 @@ TEST(TypesShape, ParsesAndPrintsIHO) {
   EXPECT_EQ(to_string(Shape{2, 2, 2}), "2-2-2");
   EXPECT_EQ(to_string(Shape{4, 8, 3}), "4-8-3");
   EXPECT_EQ(parse_shape("2-3-1"), (Shape{2, 3, 1}));
-  EXPECT_EQ(parse_shape("1024-1-7"), (Shape{1024, 1, 7}));
+  EXPECT_EQ(parse_shape("16-64-16"), (Shape{16, 64, 16}));
+  EXPECT_EQ(parse_shape("1-1-1"), (Shape{1, 1, 1}));
   std::mt19937 rng(11);
   for (int k = 0; k < 200; ++k) {
-    const Shape s{static_cast<int>(rng() % 1024) + 1, static_cast<int>(rng() % 1024) + 1,
-                  static_cast<int>(rng() % 1024) + 1};
+    const Shape s{static_cast<int>(rng() % 16) + 1, static_cast<int>(rng() % 64) + 1,
+                  static_cast<int>(rng() % 16) + 1};
     EXPECT_EQ(parse_shape(to_string(s)), s);
   }
 }
 
 TEST(TypesShape, RejectsMalformedShapesClearly) {
   for (const char* bad :
-       {"2-2", "0-2-2", "a-b-c", "2-2-2-2", "-1-2-2", "99999999999999999999-2-2", "1025-2-2", "2-2-0", "",
-        "2--2", " 2-2-2", "2-2-2 ", "2.5-2-2", "+2-2-2", "2x2x2"}) {
+       {"2-2", "0-2-2", "a-b-c", "2-2-2-2", "-1-2-2", "99999999999999999999-2-2", "17-2-2", "2-65-2",
+        "2-2-17", "2-2-0", "", "2--2", " 2-2-2", "2-2-2 ", "2.5-2-2", "+2-2-2", "2x2x2"}) {
     expect_input_error([&] { parse_shape(bad); }, {"'" + std::string(bad) + "'", "I-H-O"});
   }
 }
@@ -109,15 +110,32 @@ TEST(TypesShape, CompiledShapesComeFromTheOneList) {
   EXPECT_EQ(compiled_shapes(), "2-2-2, 2-2-1, 2-3-1, 4-8-3");
   for (Shape s : {Shape{2, 2, 2}, Shape{2, 2, 1}, Shape{2, 3, 1}, Shape{4, 8, 3}}) {
     EXPECT_TRUE(is_compiled_shape(s));
-    EXPECT_EQ(dispatch_shape(s, [](auto tag) { return decltype(tag)::num_params; }), s.num_params());
-    EXPECT_EQ(dispatch_shape(s, [](auto tag) { return decltype(tag)::shape(); }), s);
+    EXPECT_EQ(dispatch_compiled_shape(s, "test", [](auto tag) { return decltype(tag)::num_params; }),
+              s.num_params());
+    EXPECT_EQ(dispatch_compiled_shape(s, "test", [](auto tag) { return decltype(tag)::shape(); }), s);
   }
   EXPECT_FALSE(is_compiled_shape(Shape{3, 3, 3}));
+}
+
+TEST(TypesShape, OtherShapesWithinTheLimitsTakeTheGeneralPath) {
+  const auto general = [](auto tag) { return is_general_tag<decltype(tag)>; };
+  for (Shape s : {Shape{3, 3, 3}, Shape{1, 1, 1}, Shape{2, 5, 1}, Shape{16, 64, 16}})
+    EXPECT_TRUE(dispatch_shape(s, general)) << to_string(s);
+  EXPECT_FALSE(dispatch_shape(Shape{2, 2, 2}, general));
+  EXPECT_TRUE(dispatch_shape(Shape{2, 2, 2}, general, true));  // asked for
+  for (Shape s : {Shape{17, 2, 1}, Shape{2, 65, 1}, Shape{2, 2, 17}, Shape{0, 2, 1}}) {
+    expect_input_error([&] { dispatch_shape(s, general); },
+                       {to_string(s), "1..16 inputs, 1..64 hidden units and 1..16 outputs"});
+  }
+  // Backends with compiled shapes only name them.
+  EXPECT_EQ(
+      dispatch_compiled_shape(Shape{2, 3, 1}, "cublas", [](auto tag) { return decltype(tag)::shape(); }),
+      (Shape{2, 3, 1}));
   expect_input_error(
       [] {
-        dispatch_shape(Shape{3, 3, 3}, [](auto tag) { return decltype(tag)::num_params; });
+        require_compiled_shape(Shape{3, 3, 3}, "cublas");
       },
-      {"3-3-3", "2-2-2, 2-2-1, 2-3-1, 4-8-3"});
+      {"cublas", "3-3-3", "2-2-2, 2-2-1, 2-3-1, 4-8-3"});
 }
 
 // ---- Batch
@@ -127,13 +145,15 @@ TEST(TypesBatch, ConstructorSizesEveryArrayWithDefaults) {
     const Batch b(Shape{2, 3, 1}, n);
     EXPECT_EQ(b.size(), n);
     EXPECT_EQ(b.num_params(), 13);
-    for_each_hyperparameter([&](const char* name, auto, auto column) { EXPECT_EQ((b.*column).size(), n) << name; });
+    for_each_hyperparameter(
+        [&](const char* name, auto, auto column) { EXPECT_EQ((b.*column).size(), n) << name; });
     ASSERT_EQ(b.init_params.size(), 13 * n);
     for (double v : b.init_params) EXPECT_EQ(v, 0.0);
     const NetworkConfig d;
     for (std::size_t i = 0; i < n; ++i) {
       const NetworkConfig c = b.config(i);
-      for_each_hyperparameter([&](const char* name, auto field, auto) { EXPECT_EQ(c.*field, d.*field) << name; });
+      for_each_hyperparameter(
+          [&](const char* name, auto field, auto) { EXPECT_EQ(c.*field, d.*field) << name; });
     }
     EXPECT_EQ(b.longest_run(), n ? d.max_steps : 0);
     EXPECT_NO_THROW(b.validate());
@@ -176,8 +196,9 @@ TEST(TypesBatch, SetConfigAndParamsRoundTripPerNetwork) {
   }
   for (std::size_t i = 0; i < n; ++i) {
     const NetworkConfig c = b.config(i);
-    for_each_hyperparameter(
-        [&](const char* name, auto field, auto) { EXPECT_EQ(c.*field, configs[i].*field) << name << " " << i; });
+    for_each_hyperparameter([&](const char* name, auto field, auto) {
+      EXPECT_EQ(c.*field, configs[i].*field) << name << " " << i;
+    });
   }
   EXPECT_EQ(b.longest_run(), longest);
   EXPECT_NO_THROW(b.validate());

@@ -7,15 +7,12 @@
 #include <vector>
 
 #include "manynets/error.hpp"
+#include "manynets/limits.hpp"
 #include "manynets/shapes.hpp"
 
 namespace manynets {
 
 namespace {
-
-// The largest layer size parse_shape accepts; far beyond any tiny network, small
-// enough that parameter counts and buffer sizes cannot overflow.
-constexpr long max_layer_size = 1024;
 
 // Finds `name` among `names` (the enum's values in order) or throws listing them.
 template <class Enum, std::size_t N>
@@ -130,8 +127,7 @@ Rule parse_rule(const std::string& name) {
 }
 
 Shape parse_shape(const std::string& text) {
-  const std::string usage =
-      "; write it as I-H-O with sizes 1.." + std::to_string(max_layer_size) + ", e.g. 2-2-2";
+  const std::string usage = "; write it as I-H-O with " + shape_limits() + ", e.g. 2-2-2";
   std::vector<std::string> cells;
   std::size_t pos = 0;
   for (;;) {
@@ -143,6 +139,8 @@ Shape parse_shape(const std::string& text) {
   if (cells.size() != 3) {
     throw input_error("bad shape '" + text + "': it needs exactly three sizes separated by '-'" + usage);
   }
+  static const int largest[3] = {max_network_inputs, max_network_hidden, max_network_outputs};
+  static const char* const layer[3] = {"inputs", "hidden units", "outputs"};
   int sizes[3] = {0, 0, 0};
   for (int k = 0; k < 3; ++k) {
     const std::string& cell = cells[k];
@@ -152,13 +150,25 @@ Shape parse_shape(const std::string& text) {
       throw input_error("bad shape '" + text + "': '" + cell + "' is not a positive integer" + usage);
     }
     // Nine digits cannot overflow a long; longer numbers are out of range anyway.
-    const long value = cell.size() > 9 ? max_layer_size + 1 : std::strtol(cell.c_str(), nullptr, 10);
-    if (value < 1 || value > max_layer_size) {
-      throw input_error("bad shape '" + text + "': size " + cell + " is out of range" + usage);
+    const long value = cell.size() > 9 ? largest[k] + 1L : std::strtol(cell.c_str(), nullptr, 10);
+    if (value < 1 || value > largest[k]) {
+      throw input_error("bad shape '" + text + "': " + cell + " " + layer[k] + " is out of range" + usage);
     }
     sizes[k] = static_cast<int>(value);
   }
   return Shape{sizes[0], sizes[1], sizes[2]};
+}
+
+std::string shape_limits() {
+  return "1.." + std::to_string(max_network_inputs) + " inputs, 1.." + std::to_string(max_network_hidden) +
+         " hidden units and 1.." + std::to_string(max_network_outputs) + " outputs";
+}
+
+void check_shape_limits(const Shape& s) {
+  if (s.inputs < 1 || s.inputs > max_network_inputs || s.hidden < 1 || s.hidden > max_network_hidden ||
+      s.outputs < 1 || s.outputs > max_network_outputs) {
+    throw input_error("shape " + to_string(s) + " is beyond the limits of " + shape_limits());
+  }
 }
 
 std::string param_name(const Shape& s, int p) {
@@ -178,6 +188,15 @@ std::string compiled_shapes() {
   MANYNETS_FOR_EACH_SHAPE(MANYNETS_APPEND_SHAPE)
 #undef MANYNETS_APPEND_SHAPE
   return list;
+}
+
+void require_compiled_shape(const Shape& s, const char* backend) {
+  check_shape_limits(s);
+  if (!is_compiled_shape(s)) {
+    throw input_error("the " + std::string(backend) + " backend trains the compiled shapes only (" +
+                      compiled_shapes() + "), not " + to_string(s) +
+                      "; the reference, cpu and cuda backends train every shape with " + shape_limits());
+  }
 }
 
 }  // namespace manynets

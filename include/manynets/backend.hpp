@@ -45,6 +45,9 @@ struct BackendOptions {
   // cuda: networks per chunk (a batch trains chunk by chunk, copies overlapping
   // compute); 0 sizes chunks from the device's free memory.
   std::size_t chunk_networks = 0;
+  // cpu, cuda: train the compiled shapes by the general path too, the code every
+  // other shape runs (for tests and benchmarks that compare the two).
+  bool general_path = false;
 };
 
 // The backend "auto" stands for in this process: cuda when a CUDA device is

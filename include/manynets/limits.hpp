@@ -13,6 +13,17 @@ namespace manynets {
 // network of the worked example takes minutes for it on the reference backend.
 constexpr std::int32_t max_allowed_steps = 1000000000;
 
+// Layer sizes of a network: tiny networks are what manynets is for. Shapes
+// compiled in (shapes.hpp) run their own unrolled code; every other shape within
+// these bounds runs the general path, whose per-network arrays have room for the
+// largest one, 16-64-16 (max_network_params parameters).
+constexpr int max_network_inputs = 16;
+constexpr int max_network_hidden = 64;
+constexpr int max_network_outputs = 16;
+constexpr int max_network_params = max_network_hidden * max_network_inputs +
+                                   max_network_outputs * max_network_hidden + max_network_hidden +
+                                   max_network_outputs;
+
 // Networks in one sweep (or bench batch). Far beyond what a run needs, and
 // small enough that counts and byte sizes cannot overflow; whether a batch fits
 // in this machine's memory is checked separately (batch_memory_bytes).

@@ -56,7 +56,13 @@ Optimizer parse_optimizer(const std::string& name);
 Mode parse_mode(const std::string& name);
 MathMode parse_math_mode(const std::string& name);
 Rule parse_rule(const std::string& name);
-Shape parse_shape(const std::string& text);  // "I-H-O"; any positive sizes
+Shape parse_shape(const std::string& text);  // "I-H-O" within the limits below
+
+// The layer sizes manynets trains (limits.hpp), as a message names them:
+// "1..16 inputs, 1..64 hidden units and 1..16 outputs"; check_shape_limits
+// throws an invalid_input Error naming them for a shape beyond them.
+std::string shape_limits();
+void check_shape_limits(const Shape& s);
 
 // Parameter names in DESIGN.md's order: w1..w8, b1[0], b1[1], b2[0], b2[1] for 2-2-2;
 // W1 entries continue the numbering w1.., then W2, then b1[h], b2[o] for other shapes.

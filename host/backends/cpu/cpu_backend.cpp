@@ -178,15 +178,17 @@ __attribute__((noinline)) std::int32_t fused_steps_until_event(
     simd::Pack<K> learning_rate, simd::Pack<K> target_loss, simd::Mask<K> active, Activation f, Activation g,
     bool train_biases, std::int32_t step, std::int32_t event) {
   using P = simd::Pack<K>;
-  math::Mlp<I, H, O, P> net = net_io;
-  P x[I], t[O];
-  for (int i = 0; i < I; ++i) x[i] = xs[i];
-  for (int k = 0; k < O; ++k) t[k] = ts[k];
-  const bool loss_stays_finite = O <= 2 && (g == Activation::sigmoid || g == Activation::tanh);
+  using Net = math::Mlp<I, H, O, P>;
+  Net net = net_io;
+  const int inputs = net.n_inputs(), outputs = net.n_outputs();
+  P x[Net::max_inputs], t[Net::max_outputs];
+  for (int i = 0; i < inputs; ++i) x[i] = xs[i];
+  for (int k = 0; k < outputs; ++k) t[k] = ts[k];
+  const bool loss_stays_finite = outputs <= 2 && (g == Activation::sigmoid || g == Activation::tanh);
   for (; step < event; ++step) {
-    P h[H], o[O];
+    P h[Net::max_hidden], o[Net::max_outputs];
     math::forward<Math>(net, x, f, g, h, o);
-    const P loss = math::sample_loss<O>(o, t);
+    const P loss = math::sample_loss(o, t, outputs);
     if (loss_stays_finite ? simd::any((!(loss > target_loss)) & active)
                           : simd::any(loss_stops(loss, target_loss) & active))
       break;
@@ -225,7 +227,9 @@ constexpr std::int32_t kLastRefillStep = std::numeric_limits<std::int32_t>::max(
 // FusedSgd: the kind's steps are plain gradient descent on one sample's
 // gradient (math::fuses_sgd_step), applied by math::sgd_backward_update.
 //
-// A Block lives on its thread's stack for one call of train_block. The pieces
+// A Block of a compiled shape lives on its thread's stack for one call of
+// train_block; one of the general shape (I = H = O = 0), whose networks have
+// room for the largest shape, on the heap. The pieces
 // of a step are forced inline into the step loops, and the kind is a constant
 // where the block is compiled for one (kind()), so that the compiler keeps the
 // parameters in registers and folds the kind's choices.
@@ -237,12 +241,11 @@ class Block {
   static constexpr int kLanes = P::lanes;
   using Net = math::Mlp<I, H, O, P>;
   using State = math::OptState<I, H, O, P>;
-  static constexpr int kParams = Net::num_params;
 
   // The step's sample and, when fused, its forward pass, kept for the update.
   struct StepData {
     math::Eval<P> e;
-    P h[H], o[O];
+    P h[Net::max_hidden], o[Net::max_outputs];
     const P* x;
     const P* t;
   };
@@ -263,6 +266,12 @@ class Block {
     hp_.output_activation = kind().output;
     hp_.mode = kind().online ? Mode::online : Mode::full;
     hp_.train_biases = kind().train_biases;
+    const Shape shape = b_.shape();
+    net_.set_shape(shape.inputs, shape.hidden, shape.outputs);
+    grad_.shape_like(net_);
+    state_.reset(net_);
+    saved_net_ = net_;
+    saved_state_ = state_;
   }
 
   void train() {
@@ -298,6 +307,10 @@ class Block {
   }
   Activation f() const { return kind().hidden; }
   Activation g() const { return kind().output; }
+  // The network's sizes: constants in a compiled shape.
+  int param_count() const { return net_.n_params(); }
+  int input_count() const { return net_.n_inputs(); }
+  int output_count() const { return net_.n_outputs(); }
 
   // ---- the lanes and the queue
 
@@ -319,10 +332,11 @@ class Block {
   // Lane l takes network i at block step `step`.
   void refill(int l, std::size_t i, std::int32_t step) {
     id_[l] = i;
-    for (int q = 0; q < kParams; ++q)
+    const int params = param_count();
+    for (int q = 0; q < params; ++q)
       simd::set_lane(net_.p[q], l, static_cast<float>(b_.init_params[q * n_ + i]));
     if constexpr (!FusedSgd) {
-      for (int q = 0; q < kParams; ++q) {
+      for (int q = 0; q < params; ++q) {
         simd::set_lane(state_.m[q], l, 0.0f);
         simd::set_lane(state_.v[q], l, 0.0f);
       }
@@ -380,12 +394,13 @@ class Block {
         sample[l] = active_lane_[l] != 0.0f
                         ? math::online_sample(b_.seed, b_.first_id + id_[l], step - start_[l], c_.samples)
                         : 0;
-      for (int i = 0; i < I; ++i) {
-        for (int l = 0; l < kLanes; ++l) buf_[l] = c_.xs[static_cast<std::size_t>(sample[l]) * I + i];
+      const int inputs = input_count(), outputs = output_count();
+      for (int i = 0; i < inputs; ++i) {
+        for (int l = 0; l < kLanes; ++l) buf_[l] = c_.xs[static_cast<std::size_t>(sample[l]) * inputs + i];
         x_lane_[i] = P::load(buf_);
       }
-      for (int k = 0; k < O; ++k) {
-        for (int l = 0; l < kLanes; ++l) buf_[l] = c_.ts[static_cast<std::size_t>(sample[l]) * O + k];
+      for (int k = 0; k < outputs; ++k) {
+        for (int l = 0; l < kLanes; ++l) buf_[l] = c_.ts[static_cast<std::size_t>(sample[l]) * outputs + k];
         t_lane_[k] = P::load(buf_);
       }
       d.x = x_lane_;
@@ -397,7 +412,7 @@ class Block {
       }
     } else if constexpr (FusedSgd) {
       math::forward<Math>(net_, d.x, f(), g(), d.h, d.o);
-      d.e.loss = math::sample_loss<O>(d.o, d.t);
+      d.e.loss = math::sample_loss(d.o, d.t, output_count());
     } else {
       d.e = math::loss_and_gradient<Math>(net_, d.x, d.t, c_.samples, f(), g(), grad_);
     }
@@ -416,9 +431,10 @@ class Block {
       math::update<Math>(net_, grad_, state_, hp_);
     }
     if constexpr (!EveryLaneActive) {
-      for (int q = 0; q < kParams; ++q) net_.p[q] = simd::select(active_, net_.p[q], before.p[q]);
+      const int params = param_count();
+      for (int q = 0; q < params; ++q) net_.p[q] = simd::select(active_, net_.p[q], before.p[q]);
       if constexpr (!FusedSgd) {
-        for (int q = 0; q < kParams; ++q) {
+        for (int q = 0; q < params; ++q) {
           state_.m[q] = simd::select(active_, state_.m[q], state_before.m[q]);
           state_.v[q] = simd::select(active_, state_.v[q], state_before.v[q]);
         }
@@ -460,7 +476,7 @@ class Block {
       steps_until_event<EveryLaneActive>(d);
       math::Eval<P>& e = d.e;
       if constexpr (FusedSgd) {
-        if (!kind().online) e.abs_error = math::sample_abs_error<O>(d.o, d.t);
+        if (!kind().online) e.abs_error = math::sample_abs_error(d.o, d.t, output_count());
       }
       furthest_ = std::max(furthest_, step_);
       const simd::Mask<K> finite = simd::is_finite(math::divergence_probe(net_, e.loss));
@@ -515,13 +531,12 @@ class Block {
   // Lanes that stop at this step write their results and leave the block.
   void retire_stopped_lanes(const math::Eval<P>& e, simd::Mask<K> finite) {
     alignas(64) float loss[kLanes], abs_error[kLanes], finite_lane[kLanes], target[kLanes];
-    alignas(64) float params[kParams][kLanes];
     e.loss.store(loss);
     e.abs_error.store(abs_error);
     simd::select(finite, P(1.0f), P(0.0f)).store(finite_lane);
     hp_.target_loss.store(target);
-    for (int q = 0; q < kParams; ++q) net_.p[q].store(params[q]);
     bool stopped = false;
+    const int params = param_count();
     for (int l = 0; l < kLanes; ++l) {
       if (active_lane_[l] == 0.0f) continue;
       Status status;
@@ -529,7 +544,10 @@ class Block {
                            status))
         continue;
       const std::size_t i = id_[l];
-      for (int q = 0; q < kParams; ++q) r_.params[q * n_ + i] = one_nan(params[q][l]);
+      for (int q = 0; q < params; ++q) {
+        net_.p[q].store(buf_);
+        r_.params[q * n_ + i] = one_nan(buf_[l]);
+      }
       r_.loss[i] = one_nan(loss[l]);
       r_.abs_error[i] = one_nan(abs_error[l]);
       r_.steps[i] = step_ - start_[l];
@@ -604,7 +622,7 @@ class Block {
   // The dataset as broadcast vectors (full mode), and one sample per lane (online).
   const std::vector<P>& xs_;
   const std::vector<P>& ts_;
-  P x_lane_[I], t_lane_[O];
+  P x_lane_[Net::max_inputs], t_lane_[Net::max_outputs];
   alignas(64) float buf_[kLanes];
 
   // Where the block rewinds to, and the event bookkeeping.
@@ -622,7 +640,12 @@ class Block {
 
 template <class Math, int I, int H, int O, int FixedKey, bool FusedSgd>
 void train_block(const Context& c, const Kind& runtime_kind, Queue& queue) {
-  Block<Math, I, H, O, FixedKey, FusedSgd>(c, runtime_kind, queue).train();
+  using B = Block<Math, I, H, O, FixedKey, FusedSgd>;
+  if constexpr (I == math::kRuntime) {
+    std::make_unique<B>(c, runtime_kind, queue)->train();
+  } else {
+    B(c, runtime_kind, queue).train();
+  }
 }
 
 // ---- chunks, threads and dispatch
@@ -643,12 +666,15 @@ BlockRunner block_runner_for(int key, int samples) {
   const Kind k = kind_of_key(key);
   // The same choice as math::fuses_sgd_step (k.online already means samples > 1).
   const bool fused = k.optimizer == Optimizer::sgd && !k.decays && (samples == 1 || k.online);
-  if (key == kSeedKey)
-    return fused ? block_runner<Math, I, H, O, kSeedKey, true>()
-                 : block_runner<Math, I, H, O, kSeedKey, false>();
-  if (key == kSeedBiasKey)
-    return fused ? block_runner<Math, I, H, O, kSeedBiasKey, true>()
-                 : block_runner<Math, I, H, O, kSeedBiasKey, false>();
+  // The general shape reads every kind at run time.
+  if constexpr (I != math::kRuntime) {
+    if (key == kSeedKey)
+      return fused ? block_runner<Math, I, H, O, kSeedKey, true>()
+                   : block_runner<Math, I, H, O, kSeedKey, false>();
+    if (key == kSeedBiasKey)
+      return fused ? block_runner<Math, I, H, O, kSeedBiasKey, true>()
+                   : block_runner<Math, I, H, O, kSeedBiasKey, false>();
+  }
   return fused ? block_runner<Math, I, H, O, kGenericKey, true>()
                : block_runner<Math, I, H, O, kGenericKey, false>();
 }
@@ -656,7 +682,9 @@ BlockRunner block_runner_for(int key, int samples) {
 class CpuBackend : public Backend {
  public:
   CpuBackend(const BackendOptions& options, std::size_t chunk_networks)
-      : threads_(options.threads), chunk_(std::max<std::size_t>(chunk_networks, 1)) {
+      : threads_(options.threads),
+        general_path_(options.general_path),
+        chunk_(std::max<std::size_t>(chunk_networks, 1)) {
     if (options.threads < 0)
       throw input_error("threads must be >= 0 (0 uses every core); got " + std::to_string(options.threads));
   }
@@ -667,16 +695,20 @@ class CpuBackend : public Backend {
     const Context c(batch, results, data);
     const bool fast = batch.math_mode == MathMode::fast;
     std::array<BlockRunner, kNumKinds> runners;
-    dispatch_shape(batch.shape(), [&](auto tag) {
-      using Tag = decltype(tag);
-      for (int key = 0; key < kNumKinds; ++key) {
-        runners[key] = fast ? block_runner_for<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(
-                                  key, c.samples)
-                            : block_runner_for<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(
-                                  key, c.samples);
-      }
-      return 0;
-    });
+    dispatch_shape(
+        batch.shape(),
+        [&](auto tag) {
+          using Tag = decltype(tag);
+          for (int key = 0; key < kNumKinds; ++key) {
+            runners[key] =
+                fast ? block_runner_for<simd::SimdFastMath, Tag::inputs, Tag::hidden, Tag::outputs>(key,
+                                                                                                    c.samples)
+                     : block_runner_for<simd::SimdPreciseMath, Tag::inputs, Tag::hidden, Tag::outputs>(
+                           key, c.samples);
+          }
+          return 0;
+        },
+        general_path_);
     for (std::size_t begin = 0; begin < batch.size(); begin += chunk_) {
       train_chunk(c, runners, begin, std::min(batch.size(), begin + chunk_));
     }
@@ -732,6 +764,7 @@ class CpuBackend : public Backend {
   }
 
   int threads_;
+  bool general_path_;
   std::size_t chunk_;
 };
 

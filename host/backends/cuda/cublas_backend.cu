@@ -154,6 +154,8 @@ CublasBackend::CublasBackend(const BackendOptions& options) : options_(options) 
 
 void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& data) {
   const auto started = std::chrono::steady_clock::now();
+  // The layered kernels are compiled for the compiled shapes only.
+  require_compiled_shape(batch.shape(), "cublas");
   MANYNETS_CUDA_CHECK(cudaSetDevice(options_.device));
   last_run_ = RunTimings{};
   const std::size_t n = batch.size();
@@ -201,7 +203,7 @@ void CublasBackend::train_into(Results& r, const Batch& batch, const Dataset& da
         cuda::chunk_view<float>(batch, first, count, r.curve_points, input.get(), output.get());
     const std::int32_t longest = longest_in(batch, first, count);
     start.record(stream.get());
-    dispatch_shape(batch.shape(), [&](auto tag) {
+    dispatch_compiled_shape(batch.shape(), "cublas", [&](auto tag) {
       using Tag = decltype(tag);
       kernels::run_layered<Tag::inputs, Tag::hidden, Tag::outputs>(
           batch.math_mode, view, wl.view(workspace.get()), dataset, longest, gemm, stream.get());

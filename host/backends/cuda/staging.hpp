@@ -100,7 +100,10 @@ kernels::TrainView<T> chunk_view(const Batch& batch, std::size_t first, std::siz
           batch.seed,
           batch.first_id + first,
           batch.curve_every,
-          static_cast<std::int32_t>(curve_points)};
+          static_cast<std::int32_t>(curve_points),
+          batch.shape().inputs,
+          batch.shape().hidden,
+          batch.shape().outputs};
 }
 
 // Copies networks first .. first+count-1 of `batch` into the input block, in T.

@@ -27,3 +27,19 @@
 #else
 #define MANYNETS_UNROLL
 #endif
+
+// Tells g++ that cond holds, as a fact it may build on (a run-time layer size
+// within its bound: the general network's loops then keep to their arrays, and
+// g++ stops warning that they might not). Nothing on the device: there a known
+// bound lets `#pragma unroll` unroll the general network's loops to their
+// largest trip count, which bloats the kernel and its compilation.
+#if MANYNETS_ON_DEVICE
+#define MANYNETS_ASSUME(cond) ((void)0)
+#elif defined(__GNUC__)
+#define MANYNETS_ASSUME(cond)             \
+  do {                                    \
+    if (!(cond)) __builtin_unreachable(); \
+  } while (0)
+#else
+#define MANYNETS_ASSUME(cond) ((void)0)
+#endif

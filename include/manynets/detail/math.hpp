@@ -12,6 +12,7 @@
 #include "manynets/detail/config.hpp"
 #include "manynets/detail/random.hpp"
 #include "manynets/hyperparameters.hpp"
+#include "manynets/limits.hpp"
 #include "manynets/types.hpp"
 
 namespace manynets {
@@ -80,8 +81,15 @@ using MathFor = typename std::conditional<M == MathMode::fast, FastMath, Precise
 
 // ---- the network
 
+// The layer size of the general network: Mlp<kRuntime, kRuntime, kRuntime, T>
+// takes its sizes at run time.
+constexpr int kRuntime = 0;
+
 // Parameters of one I-H-O network in DESIGN.md's order: W1 (H x I, row-major),
-// W2 (O x H, row-major), b1 (H), b2 (O).
+// W2 (O x H, row-major), b1 (H), b2 (O). The math reads the sizes through
+// n_inputs() .. n_params(), which are constants here and run-time values in
+// the general network below, so a compiled shape and the general path run the
+// same code; max_* size the scratch arrays of a forward and backward pass.
 template <int I, int H, int O, class T>
 struct Mlp {
   static_assert(I > 0 && H > 0 && O > 0, "every layer needs at least one unit");
@@ -90,6 +98,20 @@ struct Mlp {
   static constexpr int outputs = O;
   static constexpr int num_weights = H * I + O * H;
   static constexpr int num_params = num_weights + H + O;
+  static constexpr int max_inputs = I;
+  static constexpr int max_hidden = H;
+  static constexpr int max_outputs = O;
+  static constexpr int max_params = num_params;
+
+  MANYNETS_HD static constexpr int n_inputs() { return I; }
+  MANYNETS_HD static constexpr int n_hidden() { return H; }
+  MANYNETS_HD static constexpr int n_outputs() { return O; }
+  MANYNETS_HD static constexpr int n_weights() { return num_weights; }
+  MANYNETS_HD static constexpr int n_params() { return num_params; }
+  // A compiled network's shape is its type's: nothing to set.
+  MANYNETS_HD void set_shape(int, int, int) {}
+  template <class Net>
+  MANYNETS_HD void shape_like(const Net&) {}
 
   MANYNETS_HD static constexpr int w1_index(int h, int i) { return h * I + i; }
   MANYNETS_HD static constexpr int w2_index(int o, int h) { return H * I + o * H + h; }
@@ -107,6 +129,82 @@ struct Mlp {
 
   T p[num_params];
 };
+
+// A network of any shape within limits.hpp's bounds, its sizes set at run time
+// (set_shape or shape_like before use). It has room for the largest shape; the
+// math touches only the first n_params() parameters, and a copy copies only
+// those.
+template <class T>
+struct Mlp<kRuntime, kRuntime, kRuntime, T> {
+  static constexpr int max_inputs = max_network_inputs;
+  static constexpr int max_hidden = max_network_hidden;
+  static constexpr int max_outputs = max_network_outputs;
+  static constexpr int max_params = max_network_params;
+
+  Mlp() = default;
+  MANYNETS_HD Mlp(const Mlp& other) { *this = other; }
+  MANYNETS_HD Mlp& operator=(const Mlp& other) {
+    shape_like(other);
+    for (int q = 0; q < params_; ++q) p[q] = other.p[q];
+    return *this;
+  }
+
+  MANYNETS_HD int n_inputs() const {
+    MANYNETS_ASSUME(inputs_ >= 0 && inputs_ <= max_inputs);
+    return inputs_;
+  }
+  MANYNETS_HD int n_hidden() const {
+    MANYNETS_ASSUME(hidden_ >= 0 && hidden_ <= max_hidden);
+    return hidden_;
+  }
+  MANYNETS_HD int n_outputs() const {
+    MANYNETS_ASSUME(outputs_ >= 0 && outputs_ <= max_outputs);
+    return outputs_;
+  }
+  MANYNETS_HD int n_weights() const {
+    MANYNETS_ASSUME(weights_ >= 0 && weights_ <= max_params);
+    return weights_;
+  }
+  MANYNETS_HD int n_params() const {
+    MANYNETS_ASSUME(params_ >= 0 && params_ <= max_params);
+    return params_;
+  }
+  MANYNETS_HD void set_shape(int inputs, int hidden, int outputs) {
+    inputs_ = inputs;
+    hidden_ = hidden;
+    outputs_ = outputs;
+    weights_ = hidden * inputs + outputs * hidden;
+    params_ = weights_ + hidden + outputs;
+  }
+  template <class Net>
+  MANYNETS_HD void shape_like(const Net& net) {
+    set_shape(net.n_inputs(), net.n_hidden(), net.n_outputs());
+  }
+
+  MANYNETS_HD int w1_index(int h, int i) const { return h * inputs_ + i; }
+  MANYNETS_HD int w2_index(int o, int h) const { return hidden_ * inputs_ + o * hidden_ + h; }
+  MANYNETS_HD int b1_index(int h) const { return weights_ + h; }
+  MANYNETS_HD int b2_index(int o) const { return weights_ + hidden_ + o; }
+
+  MANYNETS_HD T& w1(int h, int i) { return p[w1_index(h, i)]; }
+  MANYNETS_HD T w1(int h, int i) const { return p[w1_index(h, i)]; }
+  MANYNETS_HD T& w2(int o, int h) { return p[w2_index(o, h)]; }
+  MANYNETS_HD T w2(int o, int h) const { return p[w2_index(o, h)]; }
+  MANYNETS_HD T& b1(int h) { return p[b1_index(h)]; }
+  MANYNETS_HD T b1(int h) const { return p[b1_index(h)]; }
+  MANYNETS_HD T& b2(int o) { return p[b2_index(o)]; }
+  MANYNETS_HD T b2(int o) const { return p[b2_index(o)]; }
+
+  int inputs_ = 0;
+  int hidden_ = 0;
+  int outputs_ = 0;
+  int weights_ = 0;
+  int params_ = 0;
+  T p[max_params];
+};
+
+template <class T>
+using GeneralMlp = Mlp<kRuntime, kRuntime, kRuntime, T>;
 
 // A network's hyperparameters (hyperparameters.hpp) in its number type T: the
 // real ones as T, codes and counts as they are.
@@ -131,6 +229,42 @@ struct OptState {
     for (int q = 0; q < num_params; ++q) m[q] = v[q] = T(0);
     beta1_power = beta2_power = T(1);
   }
+  // The same, for code that serves the general network too.
+  template <class Net>
+  MANYNETS_HD void reset(const Net&) {
+    reset();
+  }
+};
+
+// The general network's optimizer state: room for the largest shape, of which
+// reset(net) clears and a copy copies the first net.n_params() entries.
+template <class T>
+struct OptState<kRuntime, kRuntime, kRuntime, T> {
+  OptState() = default;
+  MANYNETS_HD OptState(const OptState& other) { *this = other; }
+  MANYNETS_HD OptState& operator=(const OptState& other) {
+    count_ = other.count_;
+    for (int q = 0; q < count_; ++q) {
+      m[q] = other.m[q];
+      v[q] = other.v[q];
+    }
+    beta1_power = other.beta1_power;
+    beta2_power = other.beta2_power;
+    return *this;
+  }
+
+  template <class Net>
+  MANYNETS_HD void reset(const Net& net) {
+    count_ = net.n_params();
+    for (int q = 0; q < count_; ++q) m[q] = v[q] = T(0);
+    beta1_power = beta2_power = T(1);
+  }
+
+  int count_ = 0;
+  T m[max_network_params];
+  T v[max_network_params];
+  T beta1_power;
+  T beta2_power;
 };
 
 // Loss and abs error of a network over a dataset (means over samples).
@@ -210,44 +344,48 @@ MANYNETS_HD MANYNETS_MATH_INLINE T activation_slope(Activation a, T y) {
 
 // ---- forward, loss, backward
 
-// a(b + w . in) for one unit with N inputs, w its row of weights. A sigmoid
+// a(b + w . in) for one unit with n inputs, w its row of weights. A sigmoid
 // unit sums -z = -b - w in ... by fnma: rounding to nearest is symmetric, so
 // that is -z exactly (an exact zero may differ in sign, which e^-z does not
 // see), and it costs no negation when the bias is not trained.
-template <class Math, int N, class T>
-MANYNETS_HD MANYNETS_MATH_INLINE T unit_output(const T* w, T b, const T* in, Activation a) {
+template <class Math, class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T unit_output(const T* w, T b, const T* in, int n, Activation a) {
   if (a == Activation::sigmoid) {
     T minus_z = -b;
     MANYNETS_UNROLL
-    for (int i = 0; i < N; ++i) minus_z = NumberOps<T>::fnma(w[i], in[i], minus_z);
+    for (int i = 0; i < n; ++i) minus_z = NumberOps<T>::fnma(w[i], in[i], minus_z);
     return sigmoid_of_negated<Math>(minus_z);
   }
   T z = b;
   MANYNETS_UNROLL
-  for (int i = 0; i < N; ++i) z = NumberOps<T>::fma(w[i], in[i], z);
+  for (int i = 0; i < n; ++i) z = NumberOps<T>::fma(w[i], in[i], z);
   return activate<Math>(a, z);
 }
 
-// h = f(W1 x + b1), o = g(W2 h + b2).
+// h = f(W1 x + b1), o = g(W2 h + b2). (Here and below the sizes are read into
+// locals first: g++ unrolls a loop whose bound is a constant variable, not one
+// that calls a function, even a constexpr one.)
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void forward(const Mlp<I, H, O, T>& net, const T* x, Activation f,
                                               Activation g, T* h, T* o) {
-  using Net = Mlp<I, H, O, T>;
+  const int inputs = net.n_inputs(), hidden = net.n_hidden(), outputs = net.n_outputs();
   MANYNETS_UNROLL
-  for (int j = 0; j < H; ++j) h[j] = unit_output<Math, I>(&net.p[Net::w1_index(j, 0)], net.b1(j), x, f);
+  for (int j = 0; j < hidden; ++j)
+    h[j] = unit_output<Math>(&net.p[net.w1_index(j, 0)], net.b1(j), x, inputs, f);
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) o[k] = unit_output<Math, H>(&net.p[Net::w2_index(k, 0)], net.b2(k), h, g);
+  for (int k = 0; k < outputs; ++k)
+    o[k] = unit_output<Math>(&net.p[net.w2_index(k, 0)], net.b2(k), h, hidden, g);
 }
 
 // E = sum_k 1/2 (t_k - o_k)^2 for one sample. Alone it serves a loop that
 // needs the abs error only on the steps it records or stops at.
-template <int O, class T>
-MANYNETS_HD MANYNETS_MATH_INLINE T sample_loss(const T* o, const T* t) {
+template <class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T sample_loss(const T* o, const T* t, int outputs) {
   // o - t as the gradient writes it (the square and the abs do not see the sign),
   // so that a step computes the difference once.
   T loss = T(0);
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) {
+  for (int k = 0; k < outputs; ++k) {
     const T d = o[k] - t[k];
     const T half_d = T(0.5) * d;
     loss = k == 0 ? half_d * d : NumberOps<T>::fma(half_d, d, loss);
@@ -256,18 +394,18 @@ MANYNETS_HD MANYNETS_MATH_INLINE T sample_loss(const T* o, const T* t) {
 }
 
 // sum_k |t_k - o_k| for one sample.
-template <int O, class T>
-MANYNETS_HD MANYNETS_MATH_INLINE T sample_abs_error(const T* o, const T* t) {
+template <class T>
+MANYNETS_HD MANYNETS_MATH_INLINE T sample_abs_error(const T* o, const T* t, int outputs) {
   T abs_error = T(0);
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) abs_error += NumberOps<T>::abs(o[k] - t[k]);
+  for (int k = 0; k < outputs; ++k) abs_error += NumberOps<T>::abs(o[k] - t[k]);
   return abs_error;
 }
 
 // Both, for one sample.
-template <int O, class T>
-MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> sample_eval(const T* o, const T* t) {
-  return {sample_loss<O>(o, t), sample_abs_error<O>(o, t)};
+template <class T>
+MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> sample_eval(const T* o, const T* t, int outputs) {
+  return {sample_loss(o, t, outputs), sample_abs_error(o, t, outputs)};
 }
 
 // Adds `weight` times the gradient of one sample's loss to grad, given the
@@ -276,30 +414,35 @@ template <int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void backward(const Mlp<I, H, O, T>& net, const T* x, const T* t, const T* h,
                                                const T* o, Activation f, Activation g, T weight,
                                                Mlp<I, H, O, T>& grad) {
-  T delta_o[O];
+  using Net = Mlp<I, H, O, T>;
+  const int inputs = net.n_inputs(), hidden = net.n_hidden(), outputs = net.n_outputs();
+  // Zeroed although the loop below writes every entry read: g++ cannot see that
+  // for run-time sizes, and drops the stores where the sizes are constants.
+  T delta_o[Net::max_outputs] = {};
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) {
+  for (int k = 0; k < outputs; ++k) {
     delta_o[k] = weight * (o[k] - t[k]) * activation_slope(g, o[k]);
     grad.b2(k) += delta_o[k];
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) grad.w2(k, j) = NumberOps<T>::fma(delta_o[k], h[j], grad.w2(k, j));
+    for (int j = 0; j < hidden; ++j) grad.w2(k, j) = NumberOps<T>::fma(delta_o[k], h[j], grad.w2(k, j));
   }
   MANYNETS_UNROLL
-  for (int j = 0; j < H; ++j) {
+  for (int j = 0; j < hidden; ++j) {
     T back = delta_o[0] * net.w2(0, j);
     MANYNETS_UNROLL
-    for (int k = 1; k < O; ++k) back = NumberOps<T>::fma(delta_o[k], net.w2(k, j), back);
+    for (int k = 1; k < outputs; ++k) back = NumberOps<T>::fma(delta_o[k], net.w2(k, j), back);
     const T delta_h = back * activation_slope(f, h[j]);
     grad.b1(j) += delta_h;
     MANYNETS_UNROLL
-    for (int i = 0; i < I; ++i) grad.w1(j, i) = NumberOps<T>::fma(delta_h, x[i], grad.w1(j, i));
+    for (int i = 0; i < inputs; ++i) grad.w1(j, i) = NumberOps<T>::fma(delta_h, x[i], grad.w1(j, i));
   }
 }
 
 template <int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void set_zero(Mlp<I, H, O, T>& net) {
+  const int params = net.n_params();
   MANYNETS_UNROLL
-  for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) net.p[q] = T(0);
+  for (int q = 0; q < params; ++q) net.p[q] = T(0);
 }
 
 // The sample loops, split from the means so that a caller can walk a dataset
@@ -324,10 +467,12 @@ MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> mean_of(const Eval<T>& sum, T weight) {
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void accumulate_eval(const Mlp<I, H, O, T>& net, const T* xs, const T* ts,
                                                       int count, Activation f, Activation g, Eval<T>& sum) {
+  using Net = Mlp<I, H, O, T>;
+  const int inputs = net.n_inputs(), outputs = net.n_outputs();
   for (int s = 0; s < count; ++s) {
-    T h[H], o[O];
-    forward<Math>(net, xs + s * I, f, g, h, o);
-    const Eval<T> e = sample_eval<O>(o, ts + s * O);
+    T h[Net::max_hidden], o[Net::max_outputs];
+    forward<Math>(net, xs + s * inputs, f, g, h, o);
+    const Eval<T> e = sample_eval(o, ts + s * outputs, outputs);
     sum.loss += e.loss;
     sum.abs_error += e.abs_error;
   }
@@ -340,12 +485,14 @@ MANYNETS_HD MANYNETS_MATH_INLINE void accumulate_loss_and_gradient(const Mlp<I, 
                                                                    const T* ts, int count, Activation f,
                                                                    Activation g, T weight, Eval<T>& sum,
                                                                    Mlp<I, H, O, T>& grad) {
+  using Net = Mlp<I, H, O, T>;
+  const int inputs = net.n_inputs(), outputs = net.n_outputs();
   for (int s = 0; s < count; ++s) {
-    T h[H], o[O];
-    const T* x = xs + s * I;
-    const T* t = ts + s * O;
+    T h[Net::max_hidden], o[Net::max_outputs];
+    const T* x = xs + s * inputs;
+    const T* t = ts + s * outputs;
     forward<Math>(net, x, f, g, h, o);
-    const Eval<T> e = sample_eval<O>(o, t);
+    const Eval<T> e = sample_eval(o, t, outputs);
     sum.loss += e.loss;
     sum.abs_error += e.abs_error;
     backward(net, x, t, h, o, f, g, weight, grad);
@@ -366,6 +513,7 @@ template <class Math, int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE Eval<T> loss_and_gradient(const Mlp<I, H, O, T>& net, const T* xs,
                                                            const T* ts, int samples, Activation f,
                                                            Activation g, Mlp<I, H, O, T>& grad) {
+  grad.shape_like(net);
   set_zero(grad);
   Eval<T> sum{T(0), T(0)};
   const T weight = mean_weight<T>(samples);
@@ -397,29 +545,31 @@ template <int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void sgd_backward_update(Mlp<I, H, O, T>& net, const T* x, const T* t,
                                                           const T* h, const T* o, Activation f, Activation g,
                                                           T learning_rate, bool train_biases) {
-  T delta_o[O];
+  using Net = Mlp<I, H, O, T>;
+  const int inputs = net.n_inputs(), hidden = net.n_hidden(), outputs = net.n_outputs();
+  T delta_o[Net::max_outputs];
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) delta_o[k] = (o[k] - t[k]) * activation_slope(g, o[k]);
-  T delta_h[H];
+  for (int k = 0; k < outputs; ++k) delta_o[k] = (o[k] - t[k]) * activation_slope(g, o[k]);
+  T delta_h[Net::max_hidden];
   MANYNETS_UNROLL
-  for (int j = 0; j < H; ++j) {
+  for (int j = 0; j < hidden; ++j) {
     T back = delta_o[0] * net.w2(0, j);
     MANYNETS_UNROLL
-    for (int k = 1; k < O; ++k) back = NumberOps<T>::fma(delta_o[k], net.w2(k, j), back);
+    for (int k = 1; k < outputs; ++k) back = NumberOps<T>::fma(delta_o[k], net.w2(k, j), back);
     delta_h[j] = back * activation_slope(f, h[j]);
   }
   MANYNETS_UNROLL
-  for (int k = 0; k < O; ++k) {
+  for (int k = 0; k < outputs; ++k) {
     if (train_biases) net.b2(k) = NumberOps<T>::fnma(learning_rate, delta_o[k], net.b2(k));
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j)
+    for (int j = 0; j < hidden; ++j)
       net.w2(k, j) = NumberOps<T>::fnma(learning_rate, delta_o[k] * h[j], net.w2(k, j));
   }
   MANYNETS_UNROLL
-  for (int j = 0; j < H; ++j) {
+  for (int j = 0; j < hidden; ++j) {
     if (train_biases) net.b1(j) = NumberOps<T>::fnma(learning_rate, delta_h[j], net.b1(j));
     MANYNETS_UNROLL
-    for (int i = 0; i < I; ++i)
+    for (int i = 0; i < inputs; ++i)
       net.w1(j, i) = NumberOps<T>::fnma(learning_rate, delta_h[j] * x[i], net.w1(j, i));
   }
 }
@@ -433,25 +583,25 @@ MANYNETS_HD MANYNETS_MATH_INLINE void sgd_backward_update(Mlp<I, H, O, T>& net, 
 template <class Math, int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, H, O, T>& grad,
                                              OptState<I, H, O, T>& state, const Hyper<T>& hp) {
-  using Net = Mlp<I, H, O, T>;
-  // The loops run to the compile-time parameter count and skip the untrained
-  // tail, so they unroll and a SIMD type's parameters stay in registers.
-  const int trained = hp.train_biases ? Net::num_params : Net::num_weights;
+  // The loops run to the parameter count (a compile-time constant in a compiled
+  // shape) and skip the untrained tail, so they unroll and a SIMD type's
+  // parameters stay in registers.
+  const int params = net.n_params(), weights = net.n_weights();
+  const int trained = hp.train_biases ? params : weights;
   const bool decays = NumberOps<T>::any_nonzero(hp.weight_decay);
   auto gradient = [&](int q) {
-    return decays && q < Net::num_weights ? NumberOps<T>::fma(hp.weight_decay, net.p[q], grad.p[q])
-                                          : grad.p[q];
+    return decays && q < weights ? NumberOps<T>::fma(hp.weight_decay, net.p[q], grad.p[q]) : grad.p[q];
   };
   switch (hp.optimizer) {
     case Optimizer::sgd:
       MANYNETS_UNROLL
-      for (int q = 0; q < Net::num_params; ++q) {
+      for (int q = 0; q < params; ++q) {
         if (q < trained) net.p[q] = NumberOps<T>::fnma(hp.learning_rate, gradient(q), net.p[q]);
       }
       break;
     case Optimizer::momentum:
       MANYNETS_UNROLL
-      for (int q = 0; q < Net::num_params; ++q) {
+      for (int q = 0; q < params; ++q) {
         if (q >= trained) continue;
         state.m[q] = NumberOps<T>::fma(hp.momentum, state.m[q], gradient(q));
         net.p[q] = NumberOps<T>::fnma(hp.learning_rate, state.m[q], net.p[q]);
@@ -464,7 +614,7 @@ MANYNETS_HD MANYNETS_MATH_INLINE void update(Mlp<I, H, O, T>& net, const Mlp<I, 
       const T first_correction = T(1) - state.beta1_power;
       const T second_correction = T(1) - state.beta2_power;
       MANYNETS_UNROLL
-      for (int q = 0; q < Net::num_params; ++q) {
+      for (int q = 0; q < params; ++q) {
         if (q >= trained) continue;
         const T g = gradient(q);
         state.m[q] = hp.adam_beta1 * state.m[q] + (T(1) - hp.adam_beta1) * g;
@@ -503,8 +653,9 @@ MANYNETS_HD inline int online_sample(std::uint64_t seed, std::uint64_t id, std::
 template <int I, int H, int O, class T>
 MANYNETS_HD MANYNETS_MATH_INLINE T divergence_probe(const Mlp<I, H, O, T>& net, T loss) {
   T sum = loss * T(0);
+  const int params = net.n_params();
   MANYNETS_UNROLL
-  for (int q = 0; q < Mlp<I, H, O, T>::num_params; ++q) sum += net.p[q] * T(0);
+  for (int q = 0; q < params; ++q) sum += net.p[q] * T(0);
   return sum;
 }
 
@@ -567,17 +718,20 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
   const Activation f = hp.hidden_activation, g = hp.output_activation;
   // Zeroed although each path writes what it reads (grad unfused, h and o
   // fused): the compiler cannot see that, and the stores it proves dead go.
-  Mlp<I, H, O, T> grad{};
+  using Net = Mlp<I, H, O, T>;
+  const int inputs = net.n_inputs(), outputs = net.n_outputs();
+  Net grad{};
+  grad.shape_like(net);
   for (std::int32_t step = 0;; ++step) {
     Eval<T> e;
-    T h[H] = {}, o[O] = {};
+    T h[Net::max_hidden] = {}, o[Net::max_outputs] = {};
     const T* x = xs;
     const T* t = ts;
     if (online) {
       e = evaluate<Math>(net, xs, ts, samples, f, g);
       const int s = online_sample(seed, id, step, samples);
-      x = xs + s * I;
-      t = ts + s * O;
+      x = xs + s * inputs;
+      t = ts + s * outputs;
       if (fused) {
         forward<Math>(net, x, f, g, h, o);
       } else {
@@ -586,7 +740,7 @@ MANYNETS_HD Outcome<T> train_network(Mlp<I, H, O, T>& net, OptState<I, H, O, T>&
     } else if (fused) {
       // One sample: loss_and_gradient's mean over samples is that sample's value.
       forward<Math>(net, x, f, g, h, o);
-      e = sample_eval<O>(o, t);
+      e = sample_eval(o, t, outputs);
     } else {
       e = loss_and_gradient<Math>(net, xs, ts, samples, f, g, grad);
     }
