@@ -136,9 +136,13 @@ TEST(BadInput, NegativeTargetLoss) {
   expect_refused("sweep --target-loss -1", "target losses must be >= 0");
 }
 
-TEST(BadInput, ShapeNotCompiledInNamesTheCompiledOnes) {
-  const std::string e = expect_refused("sweep --preset xor --shape 3-3-3", "3-3-3 is not compiled in");
-  EXPECT_NE(e.find("compiled shapes: 2-2-2"), std::string::npos) << e;
+TEST(BadInput, ShapeBeyondTheLimitsNamesThem) {
+  const std::string e =
+      expect_refused("sweep --preset xor --shape 2-65-1", "65 hidden units is out of range");
+  EXPECT_NE(e.find("1..16 inputs, 1..64 hidden units and 1..16 outputs"), std::string::npos) << e;
+  expect_refused("sweep --preset xor --hidden 0:4:4", "hidden widths must be whole numbers from 1 to 64");
+  expect_refused("sweep --preset xor --hidden 2.5", "not a whole number");
+  expect_refused("sweep --preset xor --shape 3-3-3", "needs 2 inputs");
   expect_refused("sweep --shape 2-2", "2-2");
   expect_refused("sweep --preset seed --shape 2-2-1", "2-2-1");
 }

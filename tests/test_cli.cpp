@@ -267,6 +267,22 @@ TEST(CliTrain, CsvDataTrainsWithSeedLikeDefaults) {
   EXPECT_EQ(j.at("init").get<std::string>(), "uniform:1");
 }
 
+// --hidden gives the data's network its width (I and O from the header), and
+// a shape that is not compiled in trains on cpu as on the reference.
+TEST(CliTrain, HiddenWidthWithDataAndAShapeThatIsNotCompiled) {
+  const std::string common = "train --data '" + data_file("cli_xor.csv") +
+                             "' --hidden 5 --steps 200 --lr 2 --seed 3 --target-loss 0 --json --backend ";
+  const nlohmann::json ref = parse_json(run_manynets(common + "reference"));
+  const nlohmann::json cpu = parse_json(run_manynets(common + "cpu"));
+  EXPECT_EQ(ref.at("shape").get<std::string>(), "2-5-1");
+  EXPECT_EQ(cpu.at("shape").get<std::string>(), "2-5-1");
+  EXPECT_EQ(ref.at("params").size(), 21u);
+  EXPECT_EQ(cpu.at("steps").get<int>(), 200);
+  EXPECT_NEAR(cpu.at("loss").get<double>(), ref.at("loss").get<double>(), 1e-4);
+  expect_usage_error("train --preset xor --hidden 2,3", "manynets sweep");
+  expect_usage_error("train --preset xor --hidden 65", "1 to 64");
+}
+
 // train is a sweep of one network: the same options, read by the same parser,
 // train the same network to the same bits.
 TEST(CliTrain, IsTheSweepOfOneNetwork) {
@@ -388,6 +404,7 @@ TEST(CliErrors, BadDataFilesNameTheProblem) {
 
 TEST(CliErrors, ShapesAndRulesTheBuildLacks) {
   expect_usage_error("train --preset xor --shape 3-3-3", "3-3-3");
+  expect_usage_error("train --preset xor --shape 2-100-1", "1..64 hidden units");
   expect_usage_error("train --shape 2-2", "2-2");
   expect_usage_error("train --preset seed --shape 2-2-1", "2-2-1");
   expect_usage_error("train --rule seed-blog --preset xor", "seed");

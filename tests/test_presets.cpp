@@ -106,9 +106,16 @@ TEST(Presets, GateTruthTablesInBothVariants) {
       EXPECT_EQ(p.init.kind, InitSpec::Kind::uniform);
       EXPECT_EQ(p.init.scale, 1.0);
     }
-    const Shape bad{2, 3, 1};
+    // Any hidden width: the same truth table for 2-5-1 and 2-5-2.
+    for (const Shape wide : {Shape{2, 5, 1}, Shape{2, 5, 2}}) {
+      const Preset p = make_preset(g.name, &wide);
+      EXPECT_EQ(p.shape, wide);
+      EXPECT_EQ(p.data.outputs, wide.outputs);
+      EXPECT_EQ(p.data.samples(), 4u);
+    }
+    const Shape bad{3, 2, 1};
     const std::string msg = input_error_message([&] { make_preset(g.name, &bad); });
-    EXPECT_TRUE(contains(msg, "2-3-1") && contains(msg, "2-2-1") && contains(msg, "2-2-2")) << msg;
+    EXPECT_TRUE(contains(msg, "3-2-1") && contains(msg, "2 inputs") && contains(msg, "2-2-2")) << msg;
   }
 }
 

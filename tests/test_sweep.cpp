@@ -153,6 +153,53 @@ TEST(SweepExpand, GridIsTheProductWithReplicatesInnermost) {
             (std::vector<Hyperparameter>{Hyperparameter::learning_rate, Hyperparameter::hidden_activation}));
 }
 
+// --hidden replaces the hidden size of every shape: one group per width, in
+// order, each width once; the gate presets take any width.
+TEST(SweepExpand, HiddenWidthsBecomeShapes) {
+  const SweepPlan plan = expand(spec_of({{"preset", "xor"}, {"hidden", "1:8:8"}, {"lr", "0.5,1"}, {"seeds", "3"}}));
+  ASSERT_EQ(plan.groups.size(), 8u);
+  std::uint64_t next_id = 0;
+  for (int w = 1; w <= 8; ++w) {
+    const SweepGroup& g = plan.groups[static_cast<std::size_t>(w - 1)];
+    EXPECT_EQ(g.shape, (Shape{2, w, 1}));
+    EXPECT_EQ(g.batch.num_params(), (Shape{2, w, 1}.num_params()));
+    EXPECT_EQ(g.batch.size(), 6u);
+    EXPECT_EQ(g.batch.first_id, next_id);
+    next_id += g.batch.size();
+  }
+  // Lists keep their order; a width given twice, or a range that rounds to one, counts once.
+  const SweepPlan two = expand(spec_of({{"preset", "xor"}, {"shape", "2-2-1,2-2-2"}, {"hidden", "7,3,7"}}));
+  ASSERT_EQ(two.groups.size(), 4u);
+  EXPECT_EQ(two.groups[0].shape, (Shape{2, 7, 1}));
+  EXPECT_EQ(two.groups[1].shape, (Shape{2, 3, 1}));
+  EXPECT_EQ(two.groups[2].shape, (Shape{2, 7, 2}));
+  EXPECT_EQ(two.groups[3].shape, (Shape{2, 3, 2}));
+  EXPECT_EQ(expand(spec_of({{"preset", "moons"}, {"hidden", "1:2:5"}})).groups.size(), 2u);
+  expect_input_error([] { expand(spec_of({{"preset", "xor"}, {"hidden", "65"}})); }, {"--hidden", "1 to 64"});
+  expect_input_error([] { expand(spec_of({{"preset", "xor"}, {"hidden", "0.5:3:3"}})); }, {"--hidden", "1 to 64"});
+  expect_input_error([] { expand(spec_of({{"preset", "xor"}, {"hidden", "two"}})); }, {"--hidden"});
+}
+
+// --data with --hidden and no --shape takes I and O from the CSV header.
+TEST(SweepExpand, HiddenWithDataReadsInputsAndOutputsFromTheHeader) {
+  const fs::path dir = make_temp_dir();
+  const fs::path path = dir / "three_in_two_out.csv";
+  std::ofstream(path) << "\xEF\xBB\xBF# a comment first\r\n\r\nt2, x1,x3,x2,t1\r\n0,1,2,3,1\r\n1,0,1,0,0\r\n";
+  const SweepPlan plan = expand(spec_of({{"data", path.string()}, {"hidden", "4,9"}}));
+  ASSERT_EQ(plan.groups.size(), 2u);
+  EXPECT_EQ(plan.groups[0].shape, (Shape{3, 4, 2}));
+  EXPECT_EQ(plan.groups[1].shape, (Shape{3, 9, 2}));
+  EXPECT_EQ(plan.groups[1].data.samples(), 2u);
+  EXPECT_EQ(plan.groups[1].data.input(0, 1), 3.0);  // x2 of the first row
+  std::ofstream(dir / "no_targets.csv") << "x1,x2\n1,2\n";
+  expect_input_error([&] { expand(spec_of({{"data", (dir / "no_targets.csv").string()}, {"hidden", "3"}})); },
+                     {"no_targets.csv", "t1..tO"});
+  expect_input_error([&] { expand(spec_of({{"data", (dir / "missing.csv").string()}, {"hidden", "3"}})); },
+                     {"missing.csv", "cannot open"});
+  expect_input_error([&] { expand(spec_of({{"data", path.string()}})); }, {"--shape", "--hidden"});
+  fs::remove_all(dir);
+}
+
 TEST(SweepExpand, ShapesFormGroupsWithConsecutiveIds) {
   const SweepPlan plan =
       expand(spec_of({{"preset", "xor"}, {"shape", "2-2-1,2-2-2"}, {"lr", "1,2,3"}, {"seeds", "5"}}));
@@ -163,7 +210,8 @@ TEST(SweepExpand, ShapesFormGroupsWithConsecutiveIds) {
   EXPECT_EQ(plan.groups[1].batch.first_id, 15u);
   EXPECT_EQ(plan.groups[1].data.outputs, 2);
   expect_input_error([] { expand(spec_of({{"preset", "xor"}, {"shape", "2-2-1,2-2-1"}})); }, {"twice"});
-  expect_input_error([] { expand(spec_of({{"preset", "xor"}, {"shape", "3-3-3"}})); }, {"3-3-3"});
+  expect_input_error([] { expand(spec_of({{"preset", "xor"}, {"shape", "3-3-3"}})); }, {"3-3-3", "2 inputs"});
+  expect_input_error([] { expand(spec_of({{"preset", "xor"}, {"shape", "2-65-1"}})); }, {"2-65-1", "1..64"});
 }
 
 TEST(SweepExpand, TheExamplesWeightsAreTrainedOncePerConfiguration) {

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "cli/format.hpp"
+#include "manynets/limits.hpp"
+#include "manynets/types.hpp"
 
 namespace manynets {
 namespace cli {
@@ -76,8 +78,14 @@ void add_network_options(CLI::App& app, NetworkOptions& o) {
     t.option = app.add_option(flag, t.value, help)->type_name(type);
   };
   add(o.preset, "--preset", "built-in workload: " + join(preset_names()) + " (default seed)", "NAME");
-  add(o.data, "--data", "CSV dataset with header x1..xI,t1..tO (needs --shape)", "FILE.csv");
-  add(o.shape, "--shape", "network shape; with --preset it picks a gate preset's variant", "I-H-O");
+  add(o.data, "--data", "CSV dataset with header x1..xI,t1..tO (needs --shape or --hidden)", "FILE.csv");
+  add(o.shape, "--shape",
+      "network shape I-H-O with " + shape_limits() + "; with --preset it picks a preset's variant", "I-H-O");
+  add(o.hidden, "--hidden",
+      "hidden width(s) 1.." + std::to_string(max_network_hidden) +
+          " replacing the shape's: with --data and no --shape the header gives I and O; a sweep takes a "
+          "list or range (1:16:16)",
+      "W");
   add(o.steps, "--steps",
       "most updates to apply (default: the preset's; 5000 for --data; 5001 under --rule seed-blog, as the "
       "seed program ran)",
@@ -117,6 +125,7 @@ std::map<std::string, std::string> network_option_texts(const NetworkOptions& o)
       {"preset", &o.preset},
       {"data", &o.data},
       {"shape", &o.shape},
+      {"hidden", &o.hidden},
       {"lr", &o.learning_rate},
       {"momentum", &o.momentum},
       {"weight-decay", &o.weight_decay},
@@ -147,7 +156,7 @@ TrainSpec make_train_spec(const NetworkOptions& o) {
   // range (an init spec and a shape have their own ':' and '-').
   for (const auto& [key, text] : texts) {
     const bool numeric = key == "lr" || key == "momentum" || key == "weight-decay" || key == "steps" ||
-                         key == "target-loss" || key == "seed" || key == "threads";
+                         key == "target-loss" || key == "seed" || key == "threads" || key == "hidden";
     reject_value_list("--" + key, text, numeric);
   }
   const SweepPlan plan = expand(make_sweep_spec(texts));

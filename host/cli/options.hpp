@@ -24,7 +24,7 @@ struct TextOption {
 // The workload options shared by train and sweep (and later validate and bench).
 // train takes single values; sweep reads the same texts as lists and ranges.
 struct NetworkOptions {
-  TextOption preset, data, shape;
+  TextOption preset, data, shape, hidden;
   TextOption steps, learning_rate, optimizer, momentum, weight_decay;
   TextOption hidden_activation, output_activation;
   TextOption init, seed, target_loss, train_biases, mode, rule, math, backend, threads;

@@ -270,4 +270,32 @@ Dataset load_csv(const std::string& path, int inputs, int outputs) {
   return parse_csv(in, path, inputs, outputs);
 }
 
+CsvColumns csv_columns(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(path + ": cannot open: " + std::strerror(errno) + "; check the path");
+  // The header is among the first lines: comments before it are short.
+  std::string text(1 << 16, '\0');
+  in.read(&text[0], static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::size_t pos = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // UTF-8 byte-order mark
+  std::string line;
+  while (pos < text.size()) {
+    const std::size_t end = text.find_first_of("\r\n", pos);
+    line = trim(text.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+    pos = end == std::string::npos ? text.size() : end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    CsvColumns columns;
+    for (const std::string& cell : split_cells(line)) {
+      Column c;
+      if (parse_column(cell, 999999, 999999, &c)) ++(c.is_input ? columns.inputs : columns.outputs);
+    }
+    if (columns.inputs == 0 || columns.outputs == 0) {
+      throw input_error(path + ": the header '" + shown(line) +
+                        "' needs input columns x1..xI and target columns t1..tO");
+    }
+    return columns;
+  }
+  throw input_error(path + ": no header found; the first line must name the columns, e.g. x1,x2,t1");
+}
+
 }  // namespace manynets

@@ -234,9 +234,10 @@ Preset make_preset(const std::string& name, const Shape* shape) {
     throw input_error("unknown preset '" + name + "'; use one of " + choices);
   }
   const Shape chosen = shape ? *shape : Shape{2, 2, 1};
-  if (chosen != Shape{2, 2, 1} && chosen != Shape{2, 2, 2}) {
+  if (chosen.inputs != 2 || (chosen.outputs != 1 && chosen.outputs != 2) || chosen.hidden < 1) {
     throw input_error("preset " + name + " has no shape " + to_string(chosen) +
-                      "; its variants are 2-2-1 (gate output) and 2-2-2 (one-hot targets)");
+                      "; it needs 2 inputs and 1 output (the gate) or 2 (one-hot targets), e.g. 2-2-1, "
+                      "2-5-1 or 2-2-2");
   }
   return gate_preset(name, gate, chosen);
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "host/sweep/axes.hpp"
+#include "manynets/dataset.hpp"
 #include "manynets/detail/random.hpp"
 #include "manynets/error.hpp"
 #include "manynets/presets.hpp"
@@ -332,10 +333,49 @@ bool is_numeric(Hyperparameter h) {
   return k < hyperparameter_count && numeric[k];
 }
 
+// --hidden's widths: a list or range of whole numbers from 1 to the hidden
+// limit (a range's values rounded to whole widths), each once, in order.
+std::vector<int> parse_hidden_widths(const std::string& text) {
+  const NumberAxis axis = parse_number_axis("hidden", text);
+  const std::string need =
+      "hidden widths must be whole numbers from 1 to " + std::to_string(max_network_hidden);
+  if (axis.kind != NumberAxis::Kind::list) {
+    if (axis.low < 1 || axis.high < 1 || axis.low > max_network_hidden || axis.high > max_network_hidden)
+      throw input_error("--hidden " + in_quotes(text) + ": " + need);
+  }
+  std::vector<int> widths;
+  for (double v : axis.values) {
+    if (axis.kind == NumberAxis::Kind::list && v != std::floor(v))
+      throw input_error("--hidden " + in_quotes(text) + ": " + number_text(v) + " is not a whole number; " +
+                        need);
+    const double w = std::round(v);
+    if (!(w >= 1 && w <= max_network_hidden)) throw input_error("--hidden " + in_quotes(text) + ": " + need);
+    const int width = static_cast<int>(w);
+    if (std::find(widths.begin(), widths.end(), width) == widths.end()) widths.push_back(width);
+  }
+  return widths;
+}
+
+// Gives every shape each of --hidden's widths in turn, each resulting shape
+// once: 2-2-1 with --hidden 1:4:4 becomes 2-1-1, 2-2-1, 2-3-1, 2-4-1.
+void apply_hidden_widths(SweepSpec& spec) {
+  if (spec.hidden.empty()) return;
+  std::vector<Shape> shapes;
+  for (const Shape& s : spec.shapes) {
+    for (int width : spec.hidden) {
+      const Shape w{s.inputs, width, s.outputs};
+      if (std::find(shapes.begin(), shapes.end(), w) == shapes.end()) shapes.push_back(w);
+    }
+  }
+  spec.shapes = std::move(shapes);
+  spec.hidden.clear();
+}
+
 const std::vector<std::string>& sweep_spec_keys() {
   static const std::vector<std::string> keys = {
       "preset",
       "data",
+      "hidden",
 #define MANYNETS_AXIS_OPTION(name, field, option) option,
       MANYNETS_SWEEP_AXES(MANYNETS_AXIS_OPTION, MANYNETS_AXIS_OPTION)
 #undef MANYNETS_AXIS_OPTION
@@ -366,6 +406,7 @@ SweepSpec make_sweep_spec(const std::map<std::string, std::string>& texts) {
   if (get(option, t)) parse_axis(Hyperparameter::name, option, t, spec.field);
   MANYNETS_SWEEP_AXES(MANYNETS_PARSE_AXIS, MANYNETS_PARSE_AXIS)
 #undef MANYNETS_PARSE_AXIS
+  if (get("hidden", t)) spec.hidden = parse_hidden_widths(t);
   if (get("seeds", t)) spec.seeds = static_cast<int>(parse_count("seeds", t, t, 1, 1000000));
   if (get("random", t)) {
     spec.random = static_cast<std::size_t>(parse_count("random", t, t, 1, max_sweep_networks));
@@ -469,14 +510,20 @@ struct Workload {
   std::string description;  // "preset xor" or "data FILE"
 };
 
-Workload load_data_workload(const SweepSpec& spec) {
+Workload load_data_workload(SweepSpec& spec) {
   if (!spec.preset.empty()) throw input_error("--preset and --data exclude each other; give one of them");
-  if (spec.shapes.empty()) {
-    throw input_error("--data needs --shape I-H-O to know its columns (e.g. --shape 2-2-1 for x1,x2,t1)");
+  if (spec.shapes.empty() && !spec.hidden.empty()) {
+    const CsvColumns columns = csv_columns(spec.data_path);
+    spec.shapes.push_back(Shape{columns.inputs, spec.hidden.front(), columns.outputs});
   }
+  if (spec.shapes.empty()) {
+    throw input_error(
+        "--data needs --shape I-H-O, or --hidden W, to know its network (e.g. --shape 2-2-1 for x1,x2,t1)");
+  }
+  apply_hidden_widths(spec);
   Workload w;
   for (const Shape& s : spec.shapes) {
-    if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});  // throws, naming the compiled shapes
+    check_shape_limits(s);
     w.datasets.push_back(load_csv(spec.data_path, s.inputs, s.outputs));
   }
   w.base_init = InitSpec{InitSpec::Kind::uniform, 1.0};
@@ -489,9 +536,10 @@ Workload load_data_workload(const SweepSpec& spec) {
 Workload load_preset_workload(SweepSpec& spec) {
   if (spec.preset.empty()) spec.preset = "seed";
   if (spec.shapes.empty()) spec.shapes.push_back(make_preset(spec.preset).shape);
+  apply_hidden_widths(spec);
   Workload w;
   for (const Shape& s : spec.shapes) {
-    if (!is_compiled_shape(s)) dispatch_shape(s, [](auto) {});
+    check_shape_limits(s);
     Preset p = make_preset(spec.preset, &s);
     w.base = p.config;
     w.base_init = p.init;

@@ -27,6 +27,13 @@ struct Dataset {
 // The header must be exactly x1..xI,t1..tO (columns in any order); every cell a
 // finite number. Throws an invalid_input Error naming the file, line and column.
 Dataset load_csv(const std::string& path, int inputs, int outputs);
+// The number of input and target columns the header of a CSV file names
+// (x1..xI, t1..tO), read before the shape is known; load_csv checks the rest.
+struct CsvColumns {
+  int inputs = 0;
+  int outputs = 0;
+};
+CsvColumns csv_columns(const std::string& path);
 // The same from a stream; `name` stands for the file in messages.
 Dataset parse_csv(std::istream& in, const std::string& name, int inputs, int outputs);
 

@@ -1,5 +1,5 @@
 // Built-in workloads: the worked example (`seed`), the logic gates `xor`,
-// `and`, `or` (2-2-1, or 2-2-2 with one-hot targets), and the generated
+// `and`, `or` (2-H-1, or 2-H-2 with one-hot targets), and the generated
 // two-class datasets `moons` and `circles` (2-H-1, or 2-H-2 with one-hot targets).
 #pragma once
 
@@ -37,9 +37,9 @@ struct Preset {
 };
 
 std::vector<std::string> preset_names();
-// `shape` picks the variant of a gate preset (2-2-1 or 2-2-2); pass nullptr for the
-// preset's own default. Throws an invalid_input Error for an unknown name or a
-// shape the preset has no variant for.
+// `shape` picks the variant of a gate or two-class preset (2-H-1, or 2-H-2 with
+// one-hot targets, any hidden width H); pass nullptr for the preset's own default. Throws an invalid_input
+// Error for an unknown name or a shape the preset has no variant for.
 Preset make_preset(const std::string& name, const Shape* shape = nullptr);
 
 // Samples of the `moons` and `circles` presets.

@@ -93,6 +93,11 @@ struct SweepSpec {
   std::string preset;     // built-in workload; empty with data_path, "seed" when both are empty
   std::string data_path;  // CSV dataset (needs shapes)
   std::vector<Shape> shapes;
+  // --hidden: hidden widths that replace the hidden size of every shape (the
+  // preset's, --shape's or, for --data without --shape, the one the CSV header
+  // implies), so that a sweep varies the width like any other axis; empty: the
+  // shapes as they are.
+  std::vector<int> hidden;
 
   NumberAxis learning_rate, momentum, weight_decay, max_steps, target_loss;
   std::vector<Optimizer> optimizers;

@@ -361,7 +361,7 @@ def sweep(config: Union[None, str, os.PathLike, Mapping[str, Any]] = None, *, ba
           **options: Any) -> Union[SweepResult, Report]:
     """Trains a sweep, as ``manynets sweep`` does, and returns its results.
 
-    options: every option of ``manynets sweep`` (preset, data, shape, lr, momentum, optimizer,
+    options: every option of ``manynets sweep`` (preset, data, shape, hidden, lr, momentum, optimizer,
     hidden_activation, output_activation, init, steps, target_loss, train_biases, mode,
     weight_decay, seeds, random, seed, rule, math), each a value, a list or a Range.
     config: a dict of the same options, or the path of a JSON config file; keywords override it.
