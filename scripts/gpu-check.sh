@@ -145,6 +145,11 @@ if "$bin/manynets" validate --help 2>&1 | grep -q -- "--backend"; then
       step "validate-$backend-$preset" 120 "$bin/manynets" validate --backend "$backend" --preset "$preset"
     done
   done
+  # The fused kernel's general path: widths that are not compiled in.
+  if "$bin/manynets" sweep --help 2>&1 | grep -q -- "--hidden"; then
+    step "validate-cuda-xor-widths" 120 "$bin/manynets" validate --backend cuda --preset xor --hidden 1,5,17,64 \
+      --lr 0.1:1:4:log --seeds 20 --steps 2000 --target-loss 0.01
+  fi
 else
   echo "validate                     (not in this version)" >>"$table"
 fi

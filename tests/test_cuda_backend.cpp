@@ -14,12 +14,12 @@
 
 #include "gpu_test_util.hpp"
 #include "manynets/backend.hpp"
+#include "manynets/devices.hpp"
 #include "manynets/init.hpp"
 #include "manynets/presets.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/validate.hpp"
 #include "manynets/version.hpp"
-#include "manynets/devices.hpp"
 #include "random_batches.hpp"
 #include "test_util.hpp"
 #include "validation_check.hpp"
@@ -152,6 +152,31 @@ TEST_P(CudaBackendTest, FusedAndStagedMatchReferenceOnRandomHyperparameters) {
     expect_validates(w.batch, w.data, refs, got, std::string(name) + " random");
     expect_summary_matches(got);
   }
+}
+
+// Shapes that are not compiled in run the fused kernel's general path (up to
+// 16-64-16); the staged and cublas backends have compiled shapes only and say so.
+TEST_P(CudaBackendTest, GeneralPathMatchesReferenceOnShapesThatAreNotCompiled) {
+  std::mt19937 rng(77);
+  for (const Shape shape : {Shape{2, 5, 1}, Shape{3, 17, 2}, Shape{16, 64, 16}}) {
+    const bool largest = shape.hidden == 64;
+    const Dataset data = testing::random_dataset(rng, shape, 5);
+    Batch batch = testing::random_batch(rng, shape, largest ? 31 : 157, largest ? 60 : 300);
+    batch.math_mode = GetParam();
+    const ReferenceRuns refs = reference_runs(batch, data);
+    const Results got = train_on("cuda", batch, data);
+    expect_validates(batch, data, refs, got, "cuda " + to_string(shape));
+    expect_summary_matches(got);
+    for (const char* name : {"cuda-staged", "cublas"})
+      EXPECT_THROW(train_on(name, batch, data), Error) << name << " " << to_string(shape);
+  }
+  // The general path on a compiled shape, against the reference too.
+  const Batch seed = seed_sweep(300, 2000, GetParam());
+  const Preset preset = make_preset("seed");
+  BackendOptions options;
+  options.general_path = true;
+  expect_validates(seed, preset.data, reference_runs(seed, preset.data),
+                   make_backend("cuda", options)->train(seed, preset.data), "cuda general path, seed");
 }
 
 TEST_P(CudaBackendTest, FusedMatchesStaged) {
