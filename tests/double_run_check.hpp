@@ -26,16 +26,18 @@ namespace testing {
 // training that does not amplify them. Networks that do are told apart as
 // `manynets validate` tells them (classify_runs), at double's scale: chaotic when
 // the reference moves by more than kChaosThreshold from starts nudged by kNudge
-// (no Adam noise cutoff: double rounding stays far below Adam's steps; the
-// candidate holds double's range). They, and diverged networks, are compared by
+// with step noise of kStepNoise, double's unit roundoff (no Adam noise cutoff: double rounding stays far
+// below Adam's steps; the candidate holds double's range). They, and diverged networks, are compared by
 // status only.
 constexpr double kDoubleRunTolerance = 1e-9;
 constexpr double kNudge = 1e-13;
+constexpr double kStepNoise = 1.1e-16;
 constexpr double kChaosThreshold = 1e-7;
 
 inline ValidationTolerances double_run_tolerances() {
   ValidationTolerances t;
   t.nudge = kNudge;
+  t.step_noise = kStepNoise;
   t.chaos_threshold = kChaosThreshold;
   t.adam_noise_learning_rate = std::numeric_limits<double>::infinity();
   t.candidate_range = std::numeric_limits<double>::infinity();

@@ -17,9 +17,9 @@
 
 #include "manynets/batch.hpp"
 #include "manynets/dataset.hpp"
+#include "manynets/detail/random.hpp"
 #include "manynets/error.hpp"
 #include "manynets/presets.hpp"
-#include "manynets/detail/random.hpp"
 #include "manynets/reference.hpp"
 #include "manynets/results.hpp"
 #include "test_util.hpp"
@@ -656,11 +656,13 @@ TEST(WeightDecay, MovesTheWeightsTowardZeroAndLeavesTheBiasesAlone) {
     EXPECT_NEAR(decayed.param(0, q) - plain.param(0, q), -c.learning_rate * c.weight_decay * p[q], 1e-15)
         << param_name(decayed.shape, q);
   }
-  for (int q = 8; q < 12; ++q) EXPECT_EQ(decayed.param(0, q), plain.param(0, q)) << param_name(decayed.shape, q);
+  for (int q = 8; q < 12; ++q)
+    EXPECT_EQ(decayed.param(0, q), plain.param(0, q)) << param_name(decayed.shape, q);
   // The loss reported is the data's: the same parameters give the same loss with or without decay.
   c.max_steps = 0;
-  EXPECT_EQ(train(seed_batch(c), seed_dataset()).loss[0],
-            reference::loss(Shape{2, 2, 2}, p.data(), Activation::sigmoid, Activation::sigmoid, seed_dataset()));
+  EXPECT_EQ(
+      train(seed_batch(c), seed_dataset()).loss[0],
+      reference::loss(Shape{2, 2, 2}, p.data(), Activation::sigmoid, Activation::sigmoid, seed_dataset()));
 }
 
 TEST(WeightDecay, IsRefusedUnderTheSeedProgramsRule) {
@@ -1021,6 +1023,42 @@ TEST(ReferenceBackend, SameBatchGivesSameBits) {
   EXPECT_EQ(r1.params, r2.params);
   EXPECT_EQ(r1.loss, r2.loss);
   EXPECT_EQ(r1.curve_loss, r2.curve_loss);
+}
+
+// Rounding noise (validate's chaos check): none gives the plain reference's
+// bits; noise of 6e-8 per step moves the worked example's convergent run by
+// about that, not by the noise times the steps, and only the trained
+// parameters; each stream is its own and repeats; nonsense is refused.
+TEST(ReferenceBackend, RoundingNoiseMovesAConvergentRunByAboutItsSize) {
+  Batch b = seed_batch(seed_config(2000), 2);
+  const Results plain = train(b, seed_dataset());
+  const Results zero = reference::make_backend(reference::RoundingNoise{0.0, 3})->train(b, seed_dataset());
+  EXPECT_EQ(zero.params, plain.params);
+  EXPECT_EQ(zero.loss, plain.loss);
+
+  const auto noisy = [&](std::uint32_t stream) {
+    return reference::make_backend(reference::RoundingNoise{6e-8, stream})->train(b, seed_dataset());
+  };
+  const Results a = noisy(0), again = noisy(0), other = noisy(1);
+  EXPECT_EQ(a.params, again.params);
+  EXPECT_NE(a.params, other.params);
+  EXPECT_NE(a.params[0], a.params[1]) << "the two networks have their own noise";
+  double moved = 0;
+  for (std::size_t k = 0; k < plain.params.size(); ++k)
+    moved =
+        std::max(moved, std::abs(a.params[k] - plain.params[k]) / std::max(1.0, std::abs(plain.params[k])));
+  EXPECT_GT(moved, 1e-10);
+  EXPECT_LT(moved, 1e-5) << "2000 steps of 6e-8 noise, averaged out by a convergent run";
+  // Biases are not trained under seed_config: no noise reaches them.
+  for (int q = b.num_params() - 4; q < b.num_params(); ++q) {
+    for (std::size_t i = 0; i < 2; ++i) EXPECT_EQ(a.param(i, q), plain.param(i, q)) << q;
+  }
+  expect_input_error([] { reference::make_backend(reference::RoundingNoise{-1e-7, 0}); }, "rounding noise");
+  expect_input_error(
+      [] {
+        reference::make_backend(reference::RoundingNoise{std::nan(""), 0});
+      },
+      "rounding noise");
 }
 
 TEST(ReferenceBackend, RejectsADatasetThatDoesNotFitTheShape) {

@@ -41,8 +41,7 @@ inline ReferenceRuns reference_runs(const Batch& batch, const Dataset& data,
   r.tolerances = tol;
   const auto reference = reference::make_backend();
   r.reference = reference->train(batch, data);
-  for (int v = 0; v < nudge_variants; ++v)
-    r.nudged.push_back(reference->train(nudged_batch(batch, tol.nudge, v), data));
+  r.nudged = nudged_reference_runs(batch, data, tol);
   r.comparison = classify_runs(batch, r.reference, r.nudged, tol);
   return r;
 }

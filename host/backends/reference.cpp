@@ -320,10 +320,21 @@ void check_rule(const Batch& batch) {
   }
 }
 
+// A number in [-1, 1) for parameter q of network `id` after update `step`, in
+// noise stream `stream`: mix32 chained over the four counters.
+double noise_unit(std::uint64_t id, std::int32_t step, int q, std::uint32_t stream) {
+  std::uint32_t x =
+      mix32(static_cast<std::uint32_t>(id) ^ mix32(static_cast<std::uint32_t>(id >> 32) + stream));
+  x = mix32(x + static_cast<std::uint32_t>(step));
+  x = mix32(x ^ static_cast<std::uint32_t>(q));
+  return static_cast<double>(x) * (1.0 / 2147483648.0) - 1.0;
+}
+
 // Trains network i of the batch and writes its row of the results: evaluate the
 // parameters after `step` updates, record the curve, stop (diverged, converged or
-// out of steps) or apply update step + 1.
-void train_network(Results& results, const Batch& batch, const Dataset& data, std::size_t i) {
+// out of steps) or apply update step + 1, then the rounding noise, if any.
+void train_network(Results& results, const Batch& batch, const Dataset& data, std::size_t i,
+                   const RoundingNoise& noise) {
   const Layout l(batch.shape());
   const std::size_t n = batch.size();
   const int num_params = l.num_params();
@@ -370,11 +381,18 @@ void train_network(Results& results, const Batch& batch, const Dataset& data, st
     }
     add_weight_decay(direction.data(), l, params.data(), batch.weight_decay[i]);
     apply_update(params.data(), state, direction.data(), batch, i);
+    if (noise.relative > 0) {
+      const int trained = batch.train_biases[i] != 0 ? l.num_params() : l.num_weights();
+      for (int q = 0; q < trained; ++q)
+        params[q] *= 1.0 + noise.relative * noise_unit(batch.first_id + i, step, q, noise.stream);
+    }
   }
 }
 
 class ReferenceBackend : public Backend {
  public:
+  explicit ReferenceBackend(RoundingNoise noise) : noise_(noise) {}
+
   std::string name() const override { return "reference"; }
 
   bool implements(Rule) const override { return true; }
@@ -382,8 +400,11 @@ class ReferenceBackend : public Backend {
  protected:
   void train_into(Results& results, const Batch& batch, const Dataset& data) override {
     check_rule(batch);
-    for (std::size_t i = 0; i < batch.size(); ++i) train_network(results, batch, data, i);
+    for (std::size_t i = 0; i < batch.size(); ++i) train_network(results, batch, data, i, noise_);
   }
+
+ private:
+  RoundingNoise noise_;
 };
 
 // The public helpers take one network's parameters and a dataset that must fit it.
@@ -455,8 +476,11 @@ std::vector<double> gradient(Shape shape, const double* params, Activation hidde
   return grad;
 }
 
-std::unique_ptr<Backend> make_backend() {
-  return std::make_unique<ReferenceBackend>();
+std::unique_ptr<Backend> make_backend(RoundingNoise noise) {
+  if (!(noise.relative >= 0 && noise.relative < 1)) {
+    throw input_error("reference rounding noise must be in [0, 1); got " + number_text(noise.relative));
+  }
+  return std::make_unique<ReferenceBackend>(noise);
 }
 
 }  // namespace reference

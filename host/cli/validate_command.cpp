@@ -44,7 +44,8 @@ void print_report(const ValidationReport& r) {
             << ", output floor " << format_g(t.output_floor, 3) << ", steps to target +-" << t.steps_slack
             << " + " << format_g(t.run_relative, 3) << " x steps\n";
   std::cout << "  chaos check: " << nudge_variants << " reference starts nudged by " << format_g(t.nudge, 3)
-            << "; chaotic when it moves by more than " << format_g(t.chaos_threshold, 3)
+            << ", with noise of " << format_g(t.step_noise, 3)
+            << " at every step; chaotic when it moves by more than " << format_g(t.chaos_threshold, 3)
             << "; Adam above learning rate " << format_g(t.adam_noise_learning_rate, 3)
             << " by status (its steps follow rounding noise)\n";
   std::cout << "  flat directions: parameters up to " << format_g(t.flat_param_factor, 3)

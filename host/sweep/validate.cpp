@@ -136,8 +136,8 @@ ValidationTolerances validation_tolerances(MathMode mode) {
     // __expf and tanh.approx (relative error up to ~2^-11 per call) instead of
     // exp and IEEE division: single steps to 2e-3 of max(1, |parameter|), whole
     // runs (and the worked example) ten times wider than in precise mode; a
-    // larger nudge (1e-5) for the chaos check, with the threshold still a hundred
-    // times the nudge. Wider than needed on the host, where both modes compute
+    // larger nudge (1e-5) and step noise (2e-6) for the chaos check, with the
+    // threshold still a hundred times the nudge. Wider than needed on the host, where both modes compute
     // the same thing; not yet measured on a GPU.
     t.step_relative = 2e-3;
     t.run_relative = 3e-2;
@@ -147,6 +147,7 @@ ValidationTolerances validation_tolerances(MathMode mode) {
     t.adam_loss_floor = 1e-4;
     t.adam_output_floor = 1e-2;
     t.nudge = 1e-5;
+    t.step_noise = 2e-6;
     t.chaos_threshold = 1e-3;
     t.worked_example_relative = 1e-2;
   }
@@ -224,6 +225,29 @@ Batch nudged_batch(const Batch& batch, double nudge, int variant) {
     nudged.init_params[k] *= 1.0 + sign * nudge * static_cast<double>(static_cast<int>((k + shift) % 5) - 2);
   for (double& lr : nudged.learning_rate) lr *= 1.0 + sign * nudge;
   return nudged;
+}
+
+std::vector<Results> nudged_reference_runs(const Batch& batch, const Dataset& data,
+                                           const ValidationTolerances& tol) {
+  std::vector<Results> runs(nudge_variants);
+  std::vector<std::exception_ptr> failures(nudge_variants);
+  std::vector<std::thread> threads;
+  for (int v = 0; v < nudge_variants; ++v) {
+    threads.emplace_back([&, v] {
+      try {
+        const reference::RoundingNoise noise{tol.step_noise, static_cast<std::uint32_t>(v)};
+        runs[static_cast<std::size_t>(v)] =
+            reference::make_backend(noise)->train(nudged_batch(batch, tol.nudge, v), data);
+      } catch (...) {
+        failures[static_cast<std::size_t>(v)] = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& f : failures) {
+    if (f) std::rethrow_exception(f);
+  }
+  return runs;
 }
 
 Batch single_step_batch(const Batch& batch) {
@@ -343,13 +367,18 @@ void compare_runs(ValidationReport& report, const Batch& batch, const Dataset& d
 }
 
 void compare_single_steps(ValidationReport& report, const Batch& batch, const Results& reference_step,
-                          const Results& candidate_step) {
+                          const std::vector<Results>& reference_step_nudged, const Results& candidate_step) {
   const ValidationTolerances& tol = report.tolerances;
   const std::size_t n = batch.size();
-  if (reference_step.n != n || candidate_step.n != n) {
+  bool sizes_ok = reference_step.n == n && candidate_step.n == n;
+  for (const Results& r : reference_step_nudged) sizes_ok = sizes_ok && r.n == n;
+  if (!sizes_ok) {
     throw runtime_error("validate: single-step results do not match the batch's " + std::to_string(n) +
                         " networks");
   }
+  std::vector<Batch> nudged_starts;
+  for (std::size_t v = 0; v < reference_step_nudged.size(); ++v)
+    nudged_starts.push_back(nudged_batch(batch, tol.nudge, static_cast<int>(v)));
   for (std::size_t i = 0; i < n; ++i) {
     Worst w;
     if (reference_step.status[i] != candidate_step.status[i]) {
@@ -361,19 +390,21 @@ void compare_single_steps(ValidationReport& report, const Batch& batch, const Re
       continue;
     }
     if (reference_step.status[i] == Status::diverged) continue;
-    // Adam's first step moves each parameter by lr g / (|g| + epsilon): where the
-    // terms of g nearly cancel (a weight's data gradient against its decay),
-    // float's rounding of g moves that step by up to lr times its relative
-    // error. Above adam_noise_learning_rate that passes the parameter tolerance,
-    // so there, as for whole runs, the step is compared by status.
-    if (batch.optimizer[i] == Optimizer::adam && batch.learning_rate[i] > tol.adam_noise_learning_rate)
-      continue;
     ++report.step_params.networks;
     for (int q = 0; q < batch.num_params(); ++q) {
       const double a = candidate_step.param(i, q), b = reference_step.param(i, q);
       const double scale = std::max({1.0, std::abs(b), std::abs(batch.param(i, q))});
-      w.take(add_value(report.step_params, a, b, scale, tol.step_relative * scale), std::abs(a - b),
-             "one step: parameters");
+      // How far the nudged starts move this parameter's step (see
+      // ValidationTolerances::step_sensitivity_factor).
+      double moved = 0;
+      for (std::size_t v = 0; v < reference_step_nudged.size(); ++v) {
+        const double step = b - batch.param(i, q);
+        const double nudged_step = reference_step_nudged[v].param(i, q) - nudged_starts[v].param(i, q);
+        moved = std::max(moved, std::abs(nudged_step - step));
+      }
+      w.take(add_value(report.step_params, a, b, scale,
+                       tol.step_relative * scale + tol.step_sensitivity_factor * moved),
+             std::abs(a - b), "one step: parameters");
     }
     ++report.step_loss.networks;
     const double a = candidate_step.loss[i], b = reference_step.loss[i];
@@ -413,32 +444,26 @@ ValidationReport validate(const SweepPlan& plan, Backend& backend, const Validat
     Batch batch = group.batch;
     batch.curve_every = 0;
 
-    // The reference and its nudged twins train side by side on threads.
+    // The reference, and its nudged twins on threads beside it.
     auto start = std::chrono::steady_clock::now();
+    std::vector<Results> reference_nudged;
+    std::exception_ptr failure;
+    std::thread twins([&] {
+      try {
+        reference_nudged = nudged_reference_runs(batch, group.data, report.tolerances);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
     Results reference;
-    std::vector<Results> reference_nudged(nudge_variants);
-    std::vector<std::exception_ptr> failures(nudge_variants);
-    std::vector<std::thread> twins;
-    for (int v = 0; v < nudge_variants; ++v) {
-      twins.emplace_back([&, v] {
-        try {
-          reference_nudged[static_cast<std::size_t>(v)] =
-              reference::make_backend()->train(nudged_batch(batch, report.tolerances.nudge, v), group.data);
-        } catch (...) {
-          failures[static_cast<std::size_t>(v)] = std::current_exception();
-        }
-      });
-    }
     try {
       reference = reference::make_backend()->train(batch, group.data);
     } catch (...) {
-      for (std::thread& t : twins) t.join();
+      twins.join();
       throw;
     }
-    for (std::thread& t : twins) t.join();
-    for (const std::exception_ptr& f : failures) {
-      if (f) std::rethrow_exception(f);
-    }
+    twins.join();
+    if (failure) std::rethrow_exception(failure);
     report.reference_seconds += seconds_since(start);
 
     start = std::chrono::steady_clock::now();
@@ -447,6 +472,8 @@ ValidationReport validate(const SweepPlan& plan, Backend& backend, const Validat
 
     const Batch step = single_step_batch(batch);
     const Results reference_step = reference::make_backend()->train(step, group.data);
+    const std::vector<Results> reference_step_nudged =
+        nudged_reference_runs(step, group.data, report.tolerances);
     Results candidate_step = backend.train(step, group.data);
 
     if (options.inject_relative_error != 0 && g == 0 && batch.size() > 0) {
@@ -459,7 +486,7 @@ ValidationReport validate(const SweepPlan& plan, Backend& backend, const Validat
       candidate_step.loss[0] *= f;
     }
     compare_runs(report, batch, group.data, reference, reference_nudged, candidate);
-    compare_single_steps(report, batch, reference_step, candidate_step);
+    compare_single_steps(report, batch, reference_step, reference_step_nudged, candidate_step);
   }
   finish_report(report, options.worst_count);
   return report;
@@ -514,6 +541,7 @@ nlohmann::json report_json(const ValidationReport& r) {
                      {"adam_output_floor", t.adam_output_floor},
                      {"steps_slack", t.steps_slack},
                      {"nudge", t.nudge},
+                     {"step_noise", t.step_noise},
                      {"chaos_threshold", t.chaos_threshold},
                      {"flat_param_factor", t.flat_param_factor},
                      {"flat_path_points", t.flat_path_points}};

@@ -4,6 +4,7 @@
 // example's published numbers.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -27,9 +28,21 @@ double abs_error(Shape shape, const double* params, Activation hidden, Activatio
 std::vector<double> gradient(Shape shape, const double* params, Activation hidden, Activation output,
                              const Dataset& data);
 
+// Noise that stands in for float rounding inside a double run: after every
+// update each trained parameter is multiplied by 1 + relative * u, u in [-1, 1)
+// a hash of (network id, step, parameter, stream). A float run rounds every
+// parameter by up to 2^-24 (6e-8) relative at every step; a network whose
+// result such noise moves much is one whose float run cannot follow double's
+// (validate.hpp's chaos check). relative = 0: the plain reference.
+struct RoundingNoise {
+  double relative = 0;
+  std::uint32_t stream = 0;
+};
+
 // The reference backend ("reference"): any shape, full-batch or online, every
-// optimizer, early stop, divergence detection, curves, and Rule::seed_blog.
-std::unique_ptr<Backend> make_backend();
+// optimizer, early stop, divergence detection, curves, and Rule::seed_blog;
+// with `noise`, the reference perturbed as above.
+std::unique_ptr<Backend> make_backend(RoundingNoise noise = {});
 
 }  // namespace reference
 }  // namespace manynets
