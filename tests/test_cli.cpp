@@ -423,6 +423,9 @@ TEST(CliInfo, JsonHasTheDocumentedKeys) {
   EXPECT_TRUE(j.at("cuda_compiled").is_boolean());
   EXPECT_NE(std::find(j.at("backends").begin(), j.at("backends").end(), "reference"), j.at("backends").end());
   EXPECT_EQ(j.at("shapes").at(0).get<std::string>(), "2-2-2");
+  EXPECT_EQ(j.at("largest_shape").get<std::string>(), "16-64-16");
+  EXPECT_NE(j.at("shape_limits").get<std::string>().find("1..64 hidden units"), std::string::npos);
+  EXPECT_TRUE(j.at("compiled_shapes_only").is_array());
   EXPECT_EQ(j.at("presets").at(0).get<std::string>(), "seed");
   // The cpu backend's instruction set (built with its own flags), not the CLI's.
   EXPECT_EQ(j.at("simd").get<std::string>(),
@@ -435,6 +438,8 @@ TEST(CliInfo, TextNamesVersionAndBackends) {
   EXPECT_NE(r.out.find("manynets "), std::string::npos);
   EXPECT_NE(r.out.find("reference"), std::string::npos);
   EXPECT_NE(r.out.find("CUDA"), std::string::npos);
+  EXPECT_NE(r.out.find("up to 16-64-16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("general path"), std::string::npos) << r.out;
 }
 
 TEST(CliHelp, HelpAndVersionExitZero) {

@@ -11,6 +11,7 @@
 #include "cli/format.hpp"
 #include "manynets/cpu.hpp"
 #include "manynets/devices.hpp"
+#include "manynets/limits.hpp"
 
 namespace manynets {
 namespace cli {
@@ -29,6 +30,19 @@ std::vector<std::string> shape_list() {
   MANYNETS_FOR_EACH_SHAPE(MANYNETS_SHAPE_NAME)
 #undef MANYNETS_SHAPE_NAME
   return shapes;
+}
+
+// The largest shape the limits allow (limits.hpp), e.g. "16-64-16".
+std::string largest_shape() {
+  return to_string(Shape{max_network_inputs, max_network_hidden, max_network_outputs});
+}
+
+// The backends among `backends` that train only the compiled shapes.
+std::vector<std::string> compiled_shapes_only(const std::vector<std::string>& backends) {
+  std::vector<std::string> only;
+  for (const std::string& b : backends)
+    if (b == "cuda-staged" || b == "cublas") only.push_back(b);
+  return only;
 }
 
 std::string compute_capability(const CudaDevice& d) {
@@ -63,7 +77,10 @@ int run_info_command(const InfoOptions& options) {
     if (devices.empty()) j["cuda_devices_note"] = why_no_devices;
     j["simd"] = compiled_simd();
     j["backends"] = backends;
-    j["shapes"] = shape_list();
+    j["shapes"] = shape_list();  // compiled in; any other within the limits runs the general path
+    j["largest_shape"] = largest_shape();
+    j["shape_limits"] = shape_limits();
+    j["compiled_shapes_only"] = compiled_shapes_only(backends);
     j["presets"] = presets;
     std::cout << j.dump() << "\n";
     return 0;
@@ -84,7 +101,11 @@ int run_info_command(const InfoOptions& options) {
   }
   std::cout << "  SIMD           " << compiled_simd() << "\n";
   std::cout << "  backends       " << join(backends) << "\n";
-  std::cout << "  shapes         " << join(shape_list()) << "\n";
+  std::cout << "  shapes         any I-H-O with " << shape_limits() << " (up to " << largest_shape() << ")\n";
+  std::cout << "  compiled       " << join(shape_list()) << "; other shapes run the general path";
+  const std::vector<std::string> only = compiled_shapes_only(backends);
+  if (!only.empty()) std::cout << " (" << join(only) << ": compiled shapes only)";
+  std::cout << "\n";
   std::cout << "  presets\n";
   std::size_t width = 0;
   for (const std::string& name : presets) width = std::max(width, name.size());

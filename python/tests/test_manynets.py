@@ -102,6 +102,19 @@ def test_a_sweep_over_shapes_joins_their_columns(tmp_path):
     assert_runs_match_runs_csv(r, tmp_path)
 
 
+def test_the_hidden_width_is_a_sweep_axis(tmp_path):
+    r = mn.sweep(preset="xor", hidden=[1, 5, 17], lr=1, seeds=3, steps=200, backend="cpu", curves="all")
+    runs = r.runs
+    assert list(runs["shape"]) == ["2-1-1"] * 3 + ["2-5-1"] * 3 + ["2-17-1"] * 3
+    # A 2-1-1 network has 5 parameters (w1..w3, b1[0], b2[0]); the wider ones more.
+    assert np.all(np.isnan(runs["w4"][:3])) and np.all(np.isfinite(runs["w4"][3:]))
+    assert_runs_match_runs_csv(r, tmp_path)
+    ranged = mn.sweep(preset="xor", hidden="2:8:4", lr=1, steps=10, backend="cpu")
+    assert list(ranged.runs["shape"]) == ["2-2-1", "2-4-1", "2-6-1", "2-8-1"]
+    with pytest.raises(ValueError, match="hidden"):
+        mn.sweep(preset="xor", hidden=65, steps=10, backend="cpu")
+
+
 def test_numeric_results_are_views_not_copies(xor_sweep):
     runs = xor_sweep.runs
     for name in ["loss", "abs_error", "steps", "learning_rate", "w1"]:
