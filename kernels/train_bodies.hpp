@@ -394,12 +394,29 @@ struct StagedWorkspace {
   std::uint8_t* training;  // (stride): 1 while the network trains, 0 once it stopped
 };
 
+// The network of view v in each staged body: I = H = O = 0 is the general path,
+// whose shape the view gives at run time (set_shape does nothing for the others).
+template <int I, int H, int O, class T>
+MANYNETS_HD void shape_from_view(math::Mlp<I, H, O, T>& net, const TrainView<T>& v) {
+  net.set_shape(v.inputs, v.hidden, v.outputs);
+}
+
+// Parameters per network of view v.
+template <int I, int H, int O, class T>
+MANYNETS_HD int params_of(const TrainView<T>& v) {
+  if constexpr (I == math::kRuntime) {
+    return v.hidden * v.inputs + v.outputs * v.hidden + v.hidden + v.outputs;
+  } else {
+    return math::Mlp<I, H, O, T>::num_params;
+  }
+}
+
 // Step "-1": the initial parameters, a fresh optimizer state, every network training.
 template <int I, int H, int O, class T>
 MANYNETS_HD void staged_start_body(const TrainView<T>& v, const StagedWorkspace<T>& ws, std::size_t i) {
-  using Net = math::Mlp<I, H, O, T>;
   if (i >= v.count) return;
-  for (int q = 0; q < Net::num_params; ++q) {
+  const int count = params_of<I, H, O>(v);
+  for (int q = 0; q < count; ++q) {
     const std::size_t at = static_cast<std::size_t>(q) * v.stride + i;
     ws.params[at] = v.in.init_params[at];
     ws.grad[at] = T(0);
@@ -421,20 +438,24 @@ MANYNETS_HD void staged_forward_body(const TrainView<T>& v, const StagedWorkspac
   using Net = math::Mlp<I, H, O, T>;
   if (i >= v.count || ws.training[i] == 0) return;
   Net net;
+  shape_from_view(net, v);
   load_params(net, ws.params, v.stride, i);
+  const int inputs = net.n_inputs(), hidden = net.n_hidden(), outputs = net.n_outputs();
   const Activation f = v.in.hidden_activation[i];
   const Activation g = v.in.output_activation[i];
   math::Eval<T> sum{T(0), T(0)};
   for (int s = 0; s < data.samples; ++s) {
-    T h[H], o[O];
-    math::forward<Math>(net, data.xs + s * I, f, g, h, o);
-    const math::Eval<T> e = math::sample_eval(o, data.ts + s * O, O);
+    T h[Net::max_hidden], o[Net::max_outputs];
+    math::forward<Math>(net, data.xs + s * inputs, f, g, h, o);
+    const math::Eval<T> e = math::sample_eval(o, data.ts + s * outputs, outputs);
     sum.loss += e.loss;
     sum.abs_error += e.abs_error;
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) ws.hidden[static_cast<std::size_t>(s * H + j) * v.stride + i] = h[j];
+    for (int j = 0; j < hidden; ++j)
+      ws.hidden[static_cast<std::size_t>(s * hidden + j) * v.stride + i] = h[j];
     MANYNETS_UNROLL
-    for (int k = 0; k < O; ++k) ws.output[static_cast<std::size_t>(s * O + k) * v.stride + i] = o[k];
+    for (int k = 0; k < outputs; ++k)
+      ws.output[static_cast<std::size_t>(s * outputs + k) * v.stride + i] = o[k];
   }
   const T scale = data.samples > 0 ? T(1) / T(data.samples) : T(0);
   const math::Eval<T> e{sum.loss * scale, sum.abs_error * scale};
@@ -455,8 +476,11 @@ MANYNETS_HD void staged_backward_body(const TrainView<T>& v, const StagedWorkspa
   using Net = math::Mlp<I, H, O, T>;
   if (i >= v.count || ws.training[i] == 0) return;
   Net net, grad;
+  shape_from_view(net, v);
+  shape_from_view(grad, v);
   load_params(net, ws.params, v.stride, i);
   math::set_zero(grad);
+  const int inputs = net.n_inputs(), hidden = net.n_hidden(), outputs = net.n_outputs();
   const Activation f = v.in.hidden_activation[i];
   const Activation g = v.in.output_activation[i];
   const bool online = v.in.mode[i] == Mode::online && data.samples > 1;
@@ -464,12 +488,14 @@ MANYNETS_HD void staged_backward_body(const TrainView<T>& v, const StagedWorkspa
   const int last = online ? first + 1 : data.samples;
   const T weight = online ? T(1) : (data.samples > 0 ? T(1) / T(data.samples) : T(0));
   for (int s = first; s < last; ++s) {
-    T h[H], o[O];
+    T h[Net::max_hidden], o[Net::max_outputs];
     MANYNETS_UNROLL
-    for (int j = 0; j < H; ++j) h[j] = ws.hidden[static_cast<std::size_t>(s * H + j) * v.stride + i];
+    for (int j = 0; j < hidden; ++j)
+      h[j] = ws.hidden[static_cast<std::size_t>(s * hidden + j) * v.stride + i];
     MANYNETS_UNROLL
-    for (int k = 0; k < O; ++k) o[k] = ws.output[static_cast<std::size_t>(s * O + k) * v.stride + i];
-    math::backward(net, data.xs + s * I, data.ts + s * O, h, o, f, g, weight, grad);
+    for (int k = 0; k < outputs; ++k)
+      o[k] = ws.output[static_cast<std::size_t>(s * outputs + k) * v.stride + i];
+    math::backward(net, data.xs + s * inputs, data.ts + s * outputs, h, o, f, g, weight, grad);
   }
   store_params(ws.grad, v.stride, i, grad);
 }
@@ -481,32 +507,31 @@ MANYNETS_HD void staged_update_body(const TrainView<T>& v, const StagedWorkspace
   using Net = math::Mlp<I, H, O, T>;
   if (i >= v.count || ws.training[i] == 0) return;
   Net net, grad;
+  shape_from_view(net, v);
+  shape_from_view(grad, v);
   load_params(net, ws.params, v.stride, i);
   load_params(grad, ws.grad, v.stride, i);
+  const int count = net.n_params();
   const math::Hyper<T> hp = load_hyper(v.in, i);
   const bool uses_m = hp.optimizer != Optimizer::sgd;
   const bool uses_v = hp.optimizer == Optimizer::adam;
   math::OptState<I, H, O, T> state;
-  state.reset();
+  state.reset(net);
   if (uses_m) {
-    for (int q = 0; q < Net::num_params; ++q)
-      state.m[q] = ws.moment1[static_cast<std::size_t>(q) * v.stride + i];
+    for (int q = 0; q < count; ++q) state.m[q] = ws.moment1[static_cast<std::size_t>(q) * v.stride + i];
   }
   if (uses_v) {
-    for (int q = 0; q < Net::num_params; ++q)
-      state.v[q] = ws.moment2[static_cast<std::size_t>(q) * v.stride + i];
+    for (int q = 0; q < count; ++q) state.v[q] = ws.moment2[static_cast<std::size_t>(q) * v.stride + i];
     state.beta1_power = ws.beta_powers[i];
     state.beta2_power = ws.beta_powers[v.stride + i];
   }
   math::update<Math>(net, grad, state, hp);
   store_params(ws.params, v.stride, i, net);
   if (uses_m) {
-    for (int q = 0; q < Net::num_params; ++q)
-      ws.moment1[static_cast<std::size_t>(q) * v.stride + i] = state.m[q];
+    for (int q = 0; q < count; ++q) ws.moment1[static_cast<std::size_t>(q) * v.stride + i] = state.m[q];
   }
   if (uses_v) {
-    for (int q = 0; q < Net::num_params; ++q)
-      ws.moment2[static_cast<std::size_t>(q) * v.stride + i] = state.v[q];
+    for (int q = 0; q < count; ++q) ws.moment2[static_cast<std::size_t>(q) * v.stride + i] = state.v[q];
     ws.beta_powers[i] = state.beta1_power;
     ws.beta_powers[v.stride + i] = state.beta2_power;
   }

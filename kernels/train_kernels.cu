@@ -108,13 +108,17 @@ __global__ void staged_start_kernel(TrainView<float> v, StagedWorkspace<float> w
 template <class Math, int I, int H, int O>
 __global__ void staged_forward_kernel(TrainView<float> v, StagedWorkspace<float> ws, DatasetView<float> data,
                                       bool shared_data, std::int32_t step) {
-  staged_forward_body<Math, I, H, O>(v, ws, stage_dataset(data, shared_data, I, O), step, thread_index());
+  staged_forward_body<Math, I, H, O>(
+      v, ws, stage_dataset(data, shared_data, size_or<I>(v.inputs), size_or<O>(v.outputs)), step,
+      thread_index());
 }
 
 template <int I, int H, int O>
 __global__ void staged_backward_kernel(TrainView<float> v, StagedWorkspace<float> ws, DatasetView<float> data,
                                        bool shared_data, std::int32_t step) {
-  staged_backward_body<I, H, O>(v, ws, stage_dataset(data, shared_data, I, O), step, thread_index());
+  staged_backward_body<I, H, O>(v, ws,
+                                stage_dataset(data, shared_data, size_or<I>(v.inputs), size_or<O>(v.outputs)),
+                                step, thread_index());
 }
 
 template <class Math, int I, int H, int O>
@@ -196,7 +200,8 @@ template <class Math, int I, int H, int O>
 void run_staged_with(const TrainView<float>& v, const StagedWorkspace<float>& ws,
                      const DatasetView<float>& data, std::int32_t longest, cudaStream_t stream) {
   if (v.count == 0) return;
-  const std::size_t smem = dataset_shared_bytes(data, I, O);
+  constexpr bool general = I == math::kRuntime;  // the view's shape, at run time
+  const std::size_t smem = dataset_shared_bytes(data, general ? v.inputs : I, general ? v.outputs : O);
   const unsigned grid = blocks_for(v.count, kStagedBlock);
   staged_start_kernel<I, H, O><<<grid, kStagedBlock, 0, stream>>>(v, ws);
   MANYNETS_CUDA_CHECK_LAUNCH("staged_start_kernel");
@@ -258,7 +263,7 @@ void run_staged(MathMode mode, const TrainView<float>& v, const StagedWorkspace<
   }
 }
 
-// ---- instantiations, one per compiled shape, and the general path's fused kernel
+// ---- instantiations, one per compiled shape, and the general path's
 
 #define MANYNETS_INSTANTIATE_LAUNCHERS(I, H, O)                                                       \
   template void launch_fused<I, H, O>(MathMode, const std::optional<NetworkKind>&, bool,              \
@@ -267,12 +272,8 @@ void run_staged(MathMode mode, const TrainView<float>& v, const StagedWorkspace<
   template void run_staged<I, H, O>(MathMode, const TrainView<float>&, const StagedWorkspace<float>&, \
                                     const DatasetView<float>&, std::int32_t, cudaStream_t);
 MANYNETS_FOR_EACH_SHAPE(MANYNETS_INSTANTIATE_LAUNCHERS)
+MANYNETS_INSTANTIATE_LAUNCHERS(math::kRuntime, math::kRuntime, math::kRuntime)
 #undef MANYNETS_INSTANTIATE_LAUNCHERS
-template void launch_fused<math::kRuntime, math::kRuntime, math::kRuntime>(MathMode,
-                                                                           const std::optional<NetworkKind>&,
-                                                                           bool, const TrainView<float>&,
-                                                                           const DatasetView<float>&,
-                                                                           unsigned long long*, cudaStream_t);
 
 }  // namespace kernels
 }  // namespace manynets

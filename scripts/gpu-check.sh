@@ -145,10 +145,12 @@ if "$bin/manynets" validate --help 2>&1 | grep -q -- "--backend"; then
       step "validate-$backend-$preset" 120 "$bin/manynets" validate --backend "$backend" --preset "$preset"
     done
   done
-  # The fused kernel's general path: widths that are not compiled in.
+  # The general path of the fused and staged kernels: widths that are not compiled in.
   if "$bin/manynets" sweep --help 2>&1 | grep -q -- "--hidden"; then
-    step "validate-cuda-xor-widths" 120 "$bin/manynets" validate --backend cuda --preset xor --hidden 1,5,17,64 \
-      --lr 0.1:1:4:log --seeds 20 --steps 2000 --target-loss 0.01
+    for backend in cuda cuda-staged; do
+      step "validate-$backend-xor-widths" 120 "$bin/manynets" validate --backend "$backend" --preset xor \
+        --hidden 1,5,17,64 --lr 0.1:1:4:log --seeds 20 --steps 2000 --target-loss 0.01
+    done
   fi
 else
   echo "validate                     (not in this version)" >>"$table"

@@ -164,19 +164,23 @@ TEST_P(CudaBackendTest, GeneralPathMatchesReferenceOnShapesThatAreNotCompiled) {
     Batch batch = testing::random_batch(rng, shape, largest ? 31 : 157, largest ? 60 : 300);
     batch.math_mode = GetParam();
     const ReferenceRuns refs = reference_runs(batch, data);
-    const Results got = train_on("cuda", batch, data);
-    expect_validates(batch, data, refs, got, "cuda " + to_string(shape));
-    expect_summary_matches(got);
-    for (const char* name : {"cuda-staged", "cublas"})
-      EXPECT_THROW(train_on(name, batch, data), Error) << name << " " << to_string(shape);
+    for (const char* name : {"cuda", "cuda-staged"}) {
+      const Results got = train_on(name, batch, data);
+      expect_validates(batch, data, refs, got, name + (" " + to_string(shape)));
+      expect_summary_matches(got);
+    }
+    EXPECT_THROW(train_on("cublas", batch, data), Error) << to_string(shape);
   }
   // The general path on a compiled shape, against the reference too.
   const Batch seed = seed_sweep(300, 2000, GetParam());
   const Preset preset = make_preset("seed");
   BackendOptions options;
   options.general_path = true;
-  expect_validates(seed, preset.data, reference_runs(seed, preset.data),
-                   make_backend("cuda", options)->train(seed, preset.data), "cuda general path, seed");
+  const ReferenceRuns seed_refs = reference_runs(seed, preset.data);
+  for (const char* name : {"cuda", "cuda-staged"}) {
+    expect_validates(seed, preset.data, seed_refs, make_backend(name, options)->train(seed, preset.data),
+                     name + std::string(" general path, seed"));
+  }
 }
 
 TEST_P(CudaBackendTest, FusedMatchesStaged) {

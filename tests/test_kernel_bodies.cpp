@@ -201,32 +201,32 @@ void launch(Launch how, const kernels::TrainView<T>& v, const kernels::DatasetVi
       for (std::thread& th : pool) th.join();
       return;
     }
-    case Launch::staged:
+    case Launch::staged: {
+      const cuda::WorkspaceLayout<T> wl(Shape{v.inputs, v.hidden, v.outputs}, v.stride,
+                                        static_cast<std::size_t>(data.samples));
+      std::vector<double> ws_block = poisoned_block(wl.bytes);
+      const kernels::StagedWorkspace<T> ws = wl.view(ws_block.data());
+      for (std::size_t i = 0; i < grid; ++i) kernels::staged_start_body<I, H, O>(v, ws, i);
+      for (std::int32_t step = 0;; ++step) {
+        for (std::size_t i = 0; i < grid; ++i)
+          kernels::staged_forward_body<Math, I, H, O>(v, ws, data, step, i);
+        if (step >= longest) break;
+        for (std::size_t i = 0; i < grid; ++i) kernels::staged_backward_body<I, H, O>(v, ws, data, step, i);
+        for (std::size_t i = 0; i < grid; ++i) kernels::staged_update_body<Math, I, H, O>(v, ws, i);
+      }
+      for (std::size_t i = 0; i < v.count; ++i)
+        EXPECT_EQ(ws.training[i], 0) << "network " << i << " still trains";
+      return;
+    }
     case Launch::tiled:
     case Launch::tiled_refill:
       break;
   }
-  // The staged and tiled bodies exist for the compiled shapes only.
+  // The tiled bodies exist for the compiled shapes only.
   if constexpr (I == math::kRuntime) {
-    ADD_FAILURE() << "the general path has no staged or tiled bodies";
+    ADD_FAILURE() << "the general path has no tiled bodies";
   } else {
     switch (how) {
-      case Launch::staged: {
-        const cuda::WorkspaceLayout<T> wl(Shape{I, H, O}, v.stride, static_cast<std::size_t>(data.samples));
-        std::vector<double> ws_block = poisoned_block(wl.bytes);
-        const kernels::StagedWorkspace<T> ws = wl.view(ws_block.data());
-        for (std::size_t i = 0; i < grid; ++i) kernels::staged_start_body<I, H, O>(v, ws, i);
-        for (std::int32_t step = 0;; ++step) {
-          for (std::size_t i = 0; i < grid; ++i)
-            kernels::staged_forward_body<Math, I, H, O>(v, ws, data, step, i);
-          if (step >= longest) break;
-          for (std::size_t i = 0; i < grid; ++i) kernels::staged_backward_body<I, H, O>(v, ws, data, step, i);
-          for (std::size_t i = 0; i < grid; ++i) kernels::staged_update_body<Math, I, H, O>(v, ws, i);
-        }
-        for (std::size_t i = 0; i < v.count; ++i)
-          EXPECT_EQ(ws.training[i], 0) << "network " << i << " still trains";
-        return;
-      }
       case Launch::tiled:
         for (std::size_t first = 0; first < grid; first += kBlock) {
           std::vector<std::vector<std::size_t>> own(kBlock);
@@ -401,6 +401,8 @@ TEST(KernelBodies, GeneralPathEqualsTheCompiledBodiesBitForBitInEveryCompiledSha
                      s + " general, plain");
     expect_identical(host_train<float>(batch, data, Launch::refill_dealt, 0, 1, kTestTile, true), want,
                      s + " general, refill");
+    expect_identical(host_train<float>(batch, data, Launch::staged, 0, 1, kTestTile, true), want,
+                     s + " general, staged");
     expect_identical(testing::train_with_math<float>(batch, data, true), want, s + " math.hpp general");
   };
 #define MANYNETS_CHECK_SHAPE(I, H, O) check_shape(Shape{I, H, O});
@@ -422,6 +424,8 @@ TEST(KernelBodies, GeneralPathTrainsShapesThatAreNotCompiled) {
     const Results want = testing::train_with_math<float>(batch, data);
     expect_identical(host_train<float>(batch, data, Launch::plain), want, s + " plain");
     expect_identical(host_train<float>(batch, data, Launch::refill_threads, 7), want, s + " refill, chunks");
+    expect_identical(host_train<float>(batch, data, Launch::staged, 7), want, s + " staged, chunks");
+    expect_matches_reference(host_train<double>(batch, data, Launch::staged), batch, data);
   }
 }
 

@@ -195,7 +195,8 @@ void require_compiled_shape(const Shape& s, const char* backend) {
   if (!is_compiled_shape(s)) {
     throw input_error("the " + std::string(backend) + " backend trains the compiled shapes only (" +
                       compiled_shapes() + "), not " + to_string(s) +
-                      "; the reference, cpu and cuda backends train every shape with " + shape_limits());
+                      "; the reference, cpu, cuda and cuda-staged backends train every shape with " +
+                      shape_limits());
   }
 }
 

@@ -124,8 +124,6 @@ std::string CudaBackend::name() const {
 
 void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data) {
   const auto started = std::chrono::steady_clock::now();
-  // The staged kernels are compiled for the compiled shapes only.
-  if (kernels_ == Kernels::staged) require_compiled_shape(batch.shape(), "cuda-staged");
   MANYNETS_CUDA_CHECK(cudaSetDevice(options_.device));
   last_run_ = RunTimings{};
   const std::size_t n = batch.size();
@@ -205,13 +203,13 @@ void CudaBackend::train_into(Results& r, const Batch& batch, const Dataset& data
               kernels::launch_fused<Tag::inputs, Tag::hidden, Tag::outputs>(
                   batch.math_mode, launch_kind(batch, slot.first, slot.count), options_.refill, view, dataset,
                   slot.work_counter.as<unsigned long long>(), stream);
-            } else if constexpr (!is_general_tag<Tag>) {
+            } else {
               const cuda::WorkspaceLayout<float> wl(batch.shape(), slot.count, samples);
               kernels::run_staged<Tag::inputs, Tag::hidden, Tag::outputs>(
                   batch.math_mode, view, wl.view(slot.workspace.get()), dataset, longest, stream);
             }
           },
-          options_.general_path && kernels_ == Kernels::fused);
+          options_.general_path);
       slot.stop.record(stream);
       std::size_t temp_bytes = slot.reduce_temp_bytes;
       MANYNETS_CUDA_CHECK(cub::DeviceReduce::Reduce(slot.reduce_temp.get(), temp_bytes,
