@@ -137,8 +137,8 @@ ValidationTolerances validation_tolerances(MathMode mode) {
     // exp and IEEE division: single steps to 2e-3 of max(1, |parameter|), whole
     // runs (and the worked example) ten times wider than in precise mode; a
     // larger nudge (1e-5) and step noise (2e-6) for the chaos check, with the
-    // threshold still a hundred times the nudge. Wider than needed on the host, where both modes compute
-    // the same thing; not yet measured on a GPU.
+    // threshold still a hundred times the nudge. Wider than needed on the host,
+    // where both modes compute the same thing; not yet measured on a GPU.
     t.step_relative = 2e-3;
     t.run_relative = 3e-2;
     t.loss_floor = 1e-5;
@@ -396,9 +396,9 @@ void compare_single_steps(ValidationReport& report, const Batch& batch, const Re
       const double scale = std::max({1.0, std::abs(b), std::abs(batch.param(i, q))});
       // How far the nudged starts move this parameter's step (see
       // ValidationTolerances::step_sensitivity_factor).
+      const double step = b - batch.param(i, q);
       double moved = 0;
       for (std::size_t v = 0; v < reference_step_nudged.size(); ++v) {
-        const double step = b - batch.param(i, q);
         const double nudged_step = reference_step_nudged[v].param(i, q) - nudged_starts[v].param(i, q);
         moved = std::max(moved, std::abs(nudged_step - step));
       }
